@@ -1,0 +1,82 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "bindwatch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bindwatchd", targets: ["bindwatchd"]),
+        .executable(name: "bindwatchctl", targets: ["bindwatchctl"]),
+        .library(name: "BindwatchCore", targets: ["BindwatchCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // libmnl as installed by Debian's libmnl-dev.
+        .systemLibrary(
+            name: "CLibmnl",
+            pkgConfig: "libmnl",
+            providers: [.apt(["libmnl-dev"])]
+        ),
+        // Parses rtnetlink messages the libmnl way and hands Swift flat, fixed-size structs.
+        .target(
+            name: "CBindwatchNetlink",
+            dependencies: ["CLibmnl"]
+        ),
+        .target(
+            name: "BindwatchCore",
+            dependencies: [
+                "CBindwatchNetlink",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            exclude: ["Varlink/io.bindwatch.varlink"]
+        ),
+        .executableTarget(
+            name: "bindwatchd",
+            dependencies: [
+                "BindwatchCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "bindwatchctl",
+            dependencies: [
+                "BindwatchCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "BindwatchCoreTests",
+            dependencies: [
+                "BindwatchCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "BindwatchIntegrationTests",
+            dependencies: [
+                "BindwatchCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,27 @@
+/// An address as clients see it: the kernel's view plus the bindable verdict and its reasons.
+public struct Address: Sendable, Equatable {
+    public var key: AddressKey
+    public var address: IPAddress { key.local }
+    public var family: AddressFamily { key.local.family }
+    public var ifindex: Int32 { key.ifindex }
+    public var prefixLength: UInt8
+    public var interface: String
+    public var scope: AddressScope
+    public var flags: AddressFlags
+    public var peer: IPAddress?
+    public var label: String?
+    /// Seconds remaining when this value was made; nil means forever.
+    public var lifetimes: AddressLifetimes?
+    public var reasons: Reasons
+
+    public var id: String { key.id }
+    public var isBindable: Bool { reasons.isEmpty }
+
+    /// Equal in everything a client is told about, remaining lifetimes aside: the kernel
+    /// repeats RTM_NEWADDR with only lifetimes changed, and those are not changes.
+    public func isSameExceptLifetimes(as other: Address) -> Bool {
+        key == other.key && prefixLength == other.prefixLength && interface == other.interface
+            && scope == other.scope && flags == other.flags && peer == other.peer
+            && label == other.label && reasons == other.reasons
+    }
+}

@@ -1,0 +1,359 @@
+import Logging
+import NIOCore
+
+/// The one owner of the address table. The netlink monitor sends it what the kernel said;
+/// clients ask it questions and subscribe to its changes.
+public actor AddressTable {
+    struct LinkEntry {
+        var link: Link
+        /// False for a link known only from an address message (events raced a resync).
+        var isKnown: Bool
+        var confirmedSweep: UInt32
+        var addresses: [AddressKey: AddressRecord] = [:]
+    }
+
+    public struct Status: Sendable {
+        public var links: Int
+        public var addresses: Int
+        public var bindable: Int
+        public var generation: UInt64
+        public var netlinkMessages: Int
+        public var malformedMessages: Int
+        public var resyncs: Int
+        public var synced: Bool
+        public var subscribers: Int
+        public var isReady: Bool
+    }
+
+    /// What applying a batch of kernel messages found that the monitor must act on.
+    struct ApplyOutcome {
+        /// Links that gained IFF_UP, IFF_RUNNING or IFF_LOWER_UP: the kernel has just made
+        /// addresses on them (link-local) that it will not announce until DAD ends.
+        var linksCameUp: [Int32] = []
+    }
+
+    private var links: [Int32: LinkEntry] = [:]
+    private var policy: BindPolicy
+    private let logger: Logger
+    private let eventEncoder: (@Sendable (TableEvent) -> ByteBuffer)?
+    private let subscriptionLimits: Subscription.Limits
+
+    public private(set) var generation: UInt64 = 0
+    private var addressCount = 0
+    private var bindableCount = 0
+    private var sweep: UInt32 = 0
+    private var subscriptions: [UInt64: Subscription] = [:]
+    private var nextSubscriptionID: UInt64 = 0
+    private var changeObservers: [@Sendable (TableChange) -> Void] = []
+
+    private var netlinkMessages = 0
+    private var malformedMessages = 0
+    private var resyncs = 0
+    private var synced = false
+    private var isReady = false
+    private var readinessWaiters: [CheckedContinuation<Void, Never>] = []
+
+    public init(
+        policy: BindPolicy = BindPolicy(),
+        subscriptionLimits: Subscription.Limits = .standard,
+        logger: Logger,
+        eventEncoder: (@Sendable (TableEvent) -> ByteBuffer)? = nil
+    ) {
+        self.policy = policy
+        self.subscriptionLimits = subscriptionLimits
+        self.logger = logger
+        self.eventEncoder = eventEncoder
+    }
+
+    // MARK: Readiness and status
+
+    /// Returns once the initial dump is in the table.
+    public func waitUntilReady() async {
+        if isReady { return }
+        await withCheckedContinuation { readinessWaiters.append($0) }
+    }
+
+    func markReady() {
+        guard !isReady else { return }
+        isReady = true
+        for waiter in readinessWaiters { waiter.resume() }
+        readinessWaiters = []
+    }
+
+    func setSynced(_ synced: Bool) { self.synced = synced }
+    func countResync() { resyncs += 1 }
+
+    public func status() -> Status {
+        Status(
+            links: links.values.count(where: \.isKnown), addresses: addressCount, bindable: bindableCount,
+            generation: generation, netlinkMessages: netlinkMessages, malformedMessages: malformedMessages,
+            resyncs: resyncs, synced: synced, subscribers: subscriptions.count, isReady: isReady)
+    }
+
+    public func currentPolicy() -> BindPolicy { policy }
+
+    /// Calls `observer` for every change, in order, from inside the actor.
+    public func addChangeObserver(_ observer: @escaping @Sendable (TableChange) -> Void) {
+        changeObservers.append(observer)
+    }
+
+    // MARK: Queries
+
+    /// The addresses matching `filter`, in preference order.
+    public func list(_ filter: AddressFilter) -> (generation: UInt64, addresses: [Address]) {
+        (generation, matching(filter))
+    }
+
+    /// A snapshot and a feed of every later change, taken atomically: the feed starts right
+    /// after the snapshot's generation.
+    public func subscribe(
+        _ filter: AddressFilter, encoded: Bool
+    ) -> (generation: UInt64, snapshot: [Address], subscription: Subscription) {
+        nextSubscriptionID += 1
+        let subscription = Subscription(
+            id: nextSubscriptionID, filter: filter, wantsEncoding: encoded && eventEncoder != nil,
+            limits: subscriptionLimits)
+        subscriptions[subscription.id] = subscription
+        return (generation, matching(filter), subscription)
+    }
+
+    public func unsubscribe(_ subscription: Subscription) {
+        subscriptions[subscription.id] = nil
+        subscription.finish()
+    }
+
+    private func matching(_ filter: AddressFilter) -> [Address] {
+        let now = MonotonicInstant.now()
+        var result: [Address] = []
+        for entry in links.values {
+            if let interface = filter.interface, entry.link.name != interface { continue }
+            for (key, record) in entry.addresses {
+                if let family = filter.family, key.local.family != family { continue }
+                if !filter.includesUnbindable && !record.reasons.isEmpty { continue }
+                result.append(record.published(key: key, interface: entry.link.name, now: now))
+            }
+        }
+        result.sort(by: PreferenceOrder.areInIncreasingOrder)
+        return result
+    }
+
+    // MARK: Updates from the kernel
+
+    /// Starts a mark-and-sweep resync: from now on every address and link the kernel mentions
+    /// is marked; `endSweep` removes the rest.
+    func beginSweep() -> UInt32 {
+        sweep &+= 1
+        return sweep
+    }
+
+    /// Removes whatever neither the dump nor an event confirmed since `beginSweep`.
+    func endSweep(_ sweep: UInt32) -> Int {
+        var removed = 0
+        let now = MonotonicInstant.now()
+        for ifindex in Array(links.keys) {
+            guard var entry = links[ifindex] else { continue }
+            if entry.confirmedSweep != sweep {
+                removed += removeLink(ifindex, now: now)
+                continue
+            }
+            let stale = entry.addresses.filter { $0.value.confirmedSweep != sweep }
+            for (key, record) in stale {
+                entry.addresses[key] = nil
+                removed += 1
+                forget(record)
+                publish(before: record.published(key: key, interface: entry.link.name, now: now), after: nil)
+            }
+            links[ifindex] = entry
+        }
+        return removed
+    }
+
+    /// Applies kernel messages in order: dump replies and events alike are upserts.
+    func apply(_ payloads: [NetlinkMessage.Payload]) -> ApplyOutcome {
+        var outcome = ApplyOutcome()
+        let now = MonotonicInstant.now()
+        for payload in payloads {
+            netlinkMessages += 1
+            switch payload {
+            case .address(let message):
+                apply(message, now: now)
+            case .link(let message):
+                if apply(message, now: now) { outcome.linksCameUp.append(message.ifindex) }
+            case .malformed:
+                malformedMessages += 1
+            case .prefix, .done, .error, .other:
+                break
+            }
+        }
+        return outcome
+    }
+
+    private func apply(_ message: AddressMessage, now: MonotonicInstant) {
+        let key = AddressKey(message)
+        var entry = links[message.ifindex] ?? placeholderLink(message)
+        let old = entry.addresses[key]
+        if message.isDeletion {
+            guard let old else { return }
+            entry.addresses[key] = nil
+            links[message.ifindex] = entry
+            forget(old)
+            publish(before: old.published(key: key, interface: entry.link.name, now: now), after: nil)
+            return
+        }
+        let record = AddressRecord(
+            prefixLength: message.prefixLength, scope: message.scope, flags: message.flags, peer: message.peer,
+            label: message.label, lifetimes: message.lifetimes, receivedAt: now,
+            reasons: policy.reasons(
+                flags: message.flags, family: message.family, link: entry.link.flags, interfaceName: entry.link.name),
+            confirmedSweep: sweep)
+        entry.addresses[key] = record
+        links[message.ifindex] = entry
+        if let old { forget(old) }
+        remember(record)
+        let after = record.published(key: key, interface: entry.link.name, now: now)
+        if let old {
+            let before = old.published(key: key, interface: entry.link.name, now: now)
+            if !before.isSameExceptLifetimes(as: after) { publish(before: before, after: after) }
+        } else {
+            publish(before: nil, after: after)
+        }
+    }
+
+    /// Returns true when the link gained one of the up/running bits.
+    private func apply(_ message: LinkMessage, now: MonotonicInstant) -> Bool {
+        if message.isDeletion {
+            _ = removeLink(message.ifindex, now: now)
+            return false
+        }
+        var entry =
+            links[message.ifindex]
+            ?? LinkEntry(
+                link: Link(
+                    index: message.ifindex, name: message.name ?? "if\(message.ifindex)", flags: [],
+                    operationalState: OperationalState(rawValue: 0), hardwareType: message.hardwareType),
+                isKnown: false, confirmedSweep: sweep)
+        let old = entry.link
+        let wasKnown = entry.isKnown
+        entry.link.name = message.name ?? old.name
+        entry.link.flags = message.flags
+        entry.link.operationalState = message.operationalState ?? old.operationalState
+        entry.link.hardwareType = message.hardwareType
+        entry.isKnown = true
+        entry.confirmedSweep = sweep
+        let cameUp = !message.flags.intersection(LinkFlags.state).isSubset(of: wasKnown ? old.flags : [])
+
+        if old.name != entry.link.name || old.flags != entry.link.flags {
+            // A rename or a state change can change every address's interface or verdict.
+            for (key, record) in entry.addresses {
+                var updated = record
+                updated.reasons = policy.reasons(
+                    flags: record.flags, family: key.local.family, link: entry.link.flags,
+                    interfaceName: entry.link.name)
+                entry.addresses[key] = updated
+                forget(record)
+                remember(updated)
+                let before = record.published(key: key, interface: old.name, now: now)
+                let after = updated.published(key: key, interface: entry.link.name, now: now)
+                if !before.isSameExceptLifetimes(as: after) { publish(before: before, after: after) }
+            }
+        }
+        links[message.ifindex] = entry
+        return cameUp
+    }
+
+    private func placeholderLink(_ message: AddressMessage) -> LinkEntry {
+        LinkEntry(
+            link: Link(
+                index: message.ifindex, name: "if\(message.ifindex)", flags: [],
+                operationalState: OperationalState(rawValue: 0), hardwareType: 0),
+            isKnown: false, confirmedSweep: sweep)
+    }
+
+    private func removeLink(_ ifindex: Int32, now: MonotonicInstant) -> Int {
+        guard let entry = links.removeValue(forKey: ifindex) else { return 0 }
+        for (key, record) in entry.addresses {
+            forget(record)
+            publish(before: record.published(key: key, interface: entry.link.name, now: now), after: nil)
+        }
+        return entry.addresses.count
+    }
+
+    // MARK: Policy
+
+    /// Re-evaluates every address under a new policy and publishes what changed.
+    public func setPolicy(_ newPolicy: BindPolicy) {
+        guard newPolicy != policy else { return }
+        policy = newPolicy
+        let now = MonotonicInstant.now()
+        for (ifindex, var entry) in links {
+            for (key, record) in entry.addresses {
+                var updated = record
+                updated.reasons = policy.reasons(
+                    flags: record.flags, family: key.local.family, link: entry.link.flags,
+                    interfaceName: entry.link.name)
+                guard updated.reasons != record.reasons else { continue }
+                entry.addresses[key] = updated
+                forget(record)
+                remember(updated)
+                publish(
+                    before: record.published(key: key, interface: entry.link.name, now: now),
+                    after: updated.published(key: key, interface: entry.link.name, now: now))
+            }
+            links[ifindex] = entry
+        }
+    }
+
+    // MARK: Counting and publishing
+
+    private func remember(_ record: AddressRecord) {
+        addressCount += 1
+        if record.reasons.isEmpty { bindableCount += 1 }
+    }
+
+    private func forget(_ record: AddressRecord) {
+        addressCount -= 1
+        if record.reasons.isEmpty { bindableCount -= 1 }
+    }
+
+    /// One change to the table: a new generation, the observers, and each subscriber's view.
+    private func publish(before: Address?, after: Address?) {
+        generation += 1
+        let change = TableChange(generation: generation, before: before, after: after)
+        for observer in changeObservers { observer(change) }
+        guard !subscriptions.isEmpty else { return }
+
+        var encodedByKind: [TableEvent.Kind: ByteBuffer] = [:]
+        var overflowed: [Subscription] = []
+        for subscription in subscriptions.values {
+            let filter = subscription.filter
+            let wasVisible = before.map(filter.matches) ?? false
+            let isVisible = after.map(filter.matches) ?? false
+            let event: TableEvent
+            switch (wasVisible, isVisible) {
+            case (false, false): continue
+            case (false, true): event = TableEvent(kind: .added, generation: generation, address: after!)
+            case (true, false): event = TableEvent(kind: .removed, generation: generation, address: after ?? before!)
+            case (true, true): event = TableEvent(kind: .changed, generation: generation, address: after!)
+            }
+            var encoded: ByteBuffer?
+            if subscription.wantsEncoding, let eventEncoder {
+                if let cached = encodedByKind[event.kind] {
+                    encoded = cached
+                } else {
+                    let fresh = eventEncoder(event)
+                    encodedByKind[event.kind] = fresh
+                    encoded = fresh
+                }
+            }
+            if !subscription.enqueue(Subscription.Item(event: event, encoded: encoded)) {
+                overflowed.append(subscription)
+            }
+        }
+        for subscription in overflowed {
+            subscriptions[subscription.id] = nil
+            logger.warning(
+                "Dropped a subscriber that stopped reading",
+                metadata: ["subscription": "\(subscription.id)", "limitMessages": "\(subscriptionLimits.messages)"])
+        }
+    }
+}

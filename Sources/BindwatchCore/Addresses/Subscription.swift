@@ -1,0 +1,76 @@
+import NIOCore
+import Synchronization
+
+/// A live feed of table events for one `Watch` or `Wait`, with a bounded backlog: a subscriber
+/// that stops reading is cut off rather than allowed to grow the daemon without limit.
+public final class Subscription: Sendable {
+    public struct Item: Sendable {
+        public let event: TableEvent
+        /// The event already encoded for the wire, shared by every subscriber that sees the same
+        /// change the same way; nil for subscribers that asked for none.
+        public let encoded: ByteBuffer?
+    }
+
+    public struct Limits: Sendable {
+        public var messages: Int
+        public var bytes: Int
+        public static let standard = Limits(messages: 65_536, bytes: 32 * 1024 * 1024)
+    }
+
+    private struct Backlog {
+        var messages = 0
+        var bytes = 0
+        var overflowed = false
+    }
+
+    let id: UInt64
+    public let filter: AddressFilter
+    let wantsEncoding: Bool
+    public let items: AsyncStream<Item>
+    private let continuation: AsyncStream<Item>.Continuation
+    private let limits: Limits
+    private let backlog = Mutex(Backlog())
+
+    init(id: UInt64, filter: AddressFilter, wantsEncoding: Bool, limits: Limits) {
+        self.id = id
+        self.filter = filter
+        self.wantsEncoding = wantsEncoding
+        self.limits = limits
+        (items, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .unbounded)
+    }
+
+    /// Queues an item; returns false, and ends the feed, once the backlog passes the limits.
+    func enqueue(_ item: Item) -> Bool {
+        let size = item.encoded?.readableBytes ?? 0
+        let accepted = backlog.withLock { backlog -> Bool in
+            guard !backlog.overflowed else { return false }
+            backlog.messages += 1
+            backlog.bytes += size
+            if backlog.messages > limits.messages || backlog.bytes > limits.bytes {
+                backlog.overflowed = true
+                return false
+            }
+            return true
+        }
+        if accepted {
+            continuation.yield(item)
+        } else {
+            continuation.finish()
+        }
+        return accepted
+    }
+
+    /// The consumer calls this for each item once it has written it out.
+    public func consumed(_ item: Item) {
+        let size = item.encoded?.readableBytes ?? 0
+        backlog.withLock {
+            $0.messages -= 1
+            $0.bytes -= size
+        }
+    }
+
+    /// True once the subscriber fell too far behind and the feed was ended.
+    public var overflowed: Bool { backlog.withLock { $0.overflowed } }
+
+    func finish() { continuation.finish() }
+}

@@ -1,0 +1,50 @@
+import CBindwatchNetlink
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+/// Wires the daemon together: the table, the netlink monitor and the varlink server, in one
+/// ServiceGroup that shuts down gracefully on SIGTERM and SIGINT.
+public enum BindwatchDaemon {
+    public static func run(settings: DaemonSettings, logger: Logger) async throws {
+        raiseOpenFileLimit(logger: logger)
+        // Fail before touching netlink when another daemon owns the socket.
+        try VarlinkServer.prepareSocketPath(settings.socketPath)
+
+        let table = AddressTable(policy: settings.policy, logger: logger, eventEncoder: VarlinkReply.watchEvent)
+        let monitor = try NetlinkMonitor(
+            table: table, configuration: .init(receiveBufferBytes: settings.netlinkReceiveBuffer), logger: logger)
+        var serverConfiguration = VarlinkServer.Configuration(socketPath: settings.socketPath)
+        serverConfiguration.socketMode = settings.socketMode
+        serverConfiguration.limits = .init(perUser: settings.maxConnectionsPerUser, total: settings.maxConnections)
+        let statistics = ServerStatistics(limits: serverConfiguration.limits)
+        let server = VarlinkServer(
+            configuration: serverConfiguration, table: table, statistics: statistics, logger: logger)
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: monitor, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        logger.info(
+            "Starting",
+            metadata: ["version": "\(VarlinkDispatcher.version)", "socket": "\(settings.socketPath)"])
+        try await group.run()
+        logger.info("Stopped")
+    }
+
+    /// Each client holds a descriptor: the connection limits need the hard limit, not the soft.
+    static func raiseOpenFileLimit(logger: Logger) {
+        var soft: UInt64 = 0
+        var hard: UInt64 = 0
+        let result = bw_raise_open_file_limit(&soft, &hard)
+        if result == 0 {
+            logger.debug("Open file limit", metadata: ["soft": "\(soft)", "hard": "\(hard)"])
+        } else {
+            logger.warning("Could not raise the open file limit", metadata: ["errno": "\(-result)"])
+        }
+    }
+}

@@ -1,0 +1,170 @@
+/// Decides which dump runs next on the monitor's socket and what a finished one means.
+///
+/// The kernel runs one dump per socket at a time (a second request gets EBUSY), so dumps are
+/// queued: a full resync (links, then every address) and per-link address dumps. Replies are
+/// told apart from events by sequence number and port id.
+struct DumpScheduler {
+    enum Kind: Equatable, CustomStringConvertible {
+        case links
+        /// Every address when `ifindex` is 0, else one link's.
+        case addresses(ifindex: Int32)
+
+        var description: String {
+            switch self {
+            case .links: "links"
+            case .addresses(let ifindex): ifindex == 0 ? "addresses" : "addresses(ifindex \(ifindex))"
+            }
+        }
+    }
+
+    struct Request: Equatable {
+        var kind: Kind
+        var sequence: UInt32
+        /// The first dump of a full resync: the table starts a sweep before it.
+        var startsResync: Bool
+    }
+
+    enum Outcome: Equatable {
+        /// The link dump of a resync ended; the address dump follows.
+        case continueResync
+        /// Both dumps of a resync ended cleanly: sweep with this mark. `synced` is false when
+        /// events were lost again while it ran (another resync is queued).
+        case resyncComplete(sweep: UInt32, synced: Bool)
+        /// A dump of the resync was interrupted or failed. `willRetrySoon` is false once the
+        /// attempts ran out and the next try waits for `retryLater`.
+        case resyncFailed(willRetrySoon: Bool)
+        case linkDumpComplete
+    }
+
+    struct Finished: Equatable {
+        var kind: Kind
+        var outcome: Outcome
+        /// Which attempt in a row this resync was (1 for the first).
+        var attempt: Int
+    }
+
+    private struct Resync {
+        var sweep: UInt32 = 0
+        var addressesRequested = false
+        var failed = false
+    }
+
+    private struct Current {
+        var request: Request
+        var interrupted = false
+    }
+
+    let portID: UInt32
+    let maximumAttempts: Int
+    let backoff: Duration
+    let retryLater: Duration
+
+    private var sequence: UInt32 = 0
+    private var current: Current?
+    private var resync: Resync?
+    private var resyncRequested = false
+    private var failedAttempts = 0
+    private var linkDumps: [Int32] = []
+    private var scheduledRetry: Duration?
+
+    init(
+        portID: UInt32, maximumAttempts: Int = 5, backoff: Duration = .milliseconds(50),
+        retryLater: Duration = .seconds(30)
+    ) {
+        self.portID = portID
+        self.maximumAttempts = max(1, maximumAttempts)
+        self.backoff = backoff
+        self.retryLater = retryLater
+    }
+
+    var isResyncPending: Bool { resyncRequested || resync != nil }
+
+    mutating func requestFullResync() {
+        resyncRequested = true
+    }
+
+    mutating func requestLinkDump(ifindex: Int32) {
+        if !linkDumps.contains(ifindex) { linkDumps.append(ifindex) }
+    }
+
+    /// The delay before a failed resync is retried, once; the monitor sleeps then feeds
+    /// `.retryResync` back in.
+    mutating func takeScheduledRetry() -> Duration? {
+        defer { scheduledRetry = nil }
+        return scheduledRetry
+    }
+
+    func isReplyToCurrentDump(_ header: NetlinkMessage.Header) -> Bool {
+        guard let current else { return false }
+        return header.sequence == current.request.sequence && header.portID == portID
+    }
+
+    mutating func markCurrentDumpInterrupted() {
+        current?.interrupted = true
+    }
+
+    /// The next dump to send, or nil while one runs or nothing is queued.
+    mutating func nextRequest() -> Request? {
+        guard current == nil else { return nil }
+        let request: Request
+        if let resync, !resync.addressesRequested {
+            self.resync?.addressesRequested = true
+            request = Request(kind: .addresses(ifindex: 0), sequence: nextSequence(), startsResync: false)
+        } else if resyncRequested {
+            resyncRequested = false
+            resync = Resync()
+            request = Request(kind: .links, sequence: nextSequence(), startsResync: true)
+        } else if !linkDumps.isEmpty {
+            request = Request(
+                kind: .addresses(ifindex: linkDumps.removeFirst()), sequence: nextSequence(), startsResync: false)
+        } else {
+            return nil
+        }
+        current = Current(request: request)
+        return request
+    }
+
+    /// Records the sweep mark the table gave the resync that just started.
+    mutating func resyncStarted(sweep: UInt32) {
+        resync?.sweep = sweep
+    }
+
+    /// Ends the running dump (NLMSG_DONE, an NLMSG_ERROR, or a failed send).
+    mutating func finishCurrentDump(failed: Bool) -> Finished? {
+        guard let finished = current else { return nil }
+        current = nil
+        let broken = failed || finished.interrupted
+        // Per-link dumps run only between resyncs, so a running resync owns this dump.
+        guard var resync else {
+            return Finished(kind: finished.request.kind, outcome: .linkDumpComplete, attempt: 0)
+        }
+        let attempt = failedAttempts + 1
+        if broken { resync.failed = true }
+        if finished.request.kind == .links && !resync.failed {
+            self.resync = resync
+            return Finished(kind: .links, outcome: .continueResync, attempt: attempt)
+        }
+        self.resync = nil
+        if resync.failed {
+            failedAttempts += 1
+            if failedAttempts < maximumAttempts {
+                scheduledRetry = backoff * (1 << min(failedAttempts - 1, 16))
+                return Finished(
+                    kind: finished.request.kind, outcome: .resyncFailed(willRetrySoon: true), attempt: attempt)
+            }
+            failedAttempts = 0
+            scheduledRetry = retryLater
+            return Finished(kind: finished.request.kind, outcome: .resyncFailed(willRetrySoon: false), attempt: attempt)
+        }
+        failedAttempts = 0
+        return Finished(
+            kind: finished.request.kind, outcome: .resyncComplete(sweep: resync.sweep, synced: !resyncRequested),
+            attempt: attempt)
+    }
+
+    private mutating func nextSequence() -> UInt32 {
+        // 0 is what events carry; never use it for a dump.
+        sequence = sequence == .max ? 1 : sequence + 1
+        return sequence
+    }
+}

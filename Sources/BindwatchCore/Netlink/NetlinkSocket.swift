@@ -1,0 +1,97 @@
+import CBindwatchNetlink
+import Glibc
+
+/// An rtnetlink (NETLINK_ROUTE) socket. The descriptor never changes, and the kernel serialises
+/// concurrent sends and receives on it, so one thread may block receiving while another sends
+/// dump requests.
+public final class NetlinkSocket: Sendable {
+    public let descriptor: Int32
+    /// The port id the kernel assigned; dump replies carry it in `nlmsg_pid`.
+    public let portID: UInt32
+
+    /// Opens and binds a new socket.
+    public static func open() throws(NetlinkError) -> NetlinkSocket {
+        var descriptor: Int32 = -1
+        let result = bw_netlink_open(&descriptor)
+        guard result == 0 else { throw NetlinkError("socket(AF_NETLINK)", result: Int(result)) }
+        do {
+            return try NetlinkSocket(adopting: descriptor)
+        } catch {
+            _ = bw_close(descriptor)
+            throw error
+        }
+    }
+
+    /// Takes ownership of an already bound rtnetlink socket (one systemd passed, for example).
+    public init(adopting descriptor: Int32) throws(NetlinkError) {
+        var portID: UInt32 = 0
+        let result = bw_netlink_port_id(descriptor, &portID)
+        guard result == 0 else { throw NetlinkError("getsockname(netlink)", result: Int(result)) }
+        self.descriptor = descriptor
+        self.portID = portID
+    }
+
+    public func joinGroups() throws(NetlinkError) {
+        let result = bw_netlink_join_groups(descriptor)
+        guard result == 0 else { throw NetlinkError("NETLINK_ADD_MEMBERSHIP", result: Int(result)) }
+    }
+
+    public func enableStrictCheck() throws(NetlinkError) {
+        let result = bw_netlink_enable_strict_check(descriptor)
+        guard result == 0 else { throw NetlinkError("NETLINK_GET_STRICT_CHK", result: Int(result)) }
+    }
+
+    /// Asks for `bytes` of receive buffer; returns what the kernel granted and whether
+    /// SO_RCVBUFFORCE (past net.core.rmem_max) was permitted.
+    public func setReceiveBuffer(bytes: Int) throws(NetlinkError) -> (granted: Int, forced: Bool) {
+        var granted: Int32 = 0
+        var forced: Int32 = 0
+        let requested = Int32(clamping: bytes)
+        let result = bw_netlink_set_receive_buffer(descriptor, requested, &granted, &forced)
+        guard result == 0 else { throw NetlinkError("SO_RCVBUF", result: Int(result)) }
+        return (Int(granted), forced != 0)
+    }
+
+    public func receiveBufferSize() throws(NetlinkError) -> Int {
+        var bytes: Int32 = 0
+        let result = bw_netlink_receive_buffer(descriptor, &bytes)
+        guard result == 0 else { throw NetlinkError("getsockopt(SO_RCVBUF)", result: Int(result)) }
+        return Int(bytes)
+    }
+
+    public func requestLinkDump(sequence: UInt32) throws(NetlinkError) {
+        let result = bw_netlink_request_link_dump(descriptor, sequence)
+        guard result == 0 else { throw NetlinkError("send(RTM_GETLINK)", result: Int(result)) }
+    }
+
+    /// `ifindex` 0 dumps every address; another value, one link's (needs strict checking).
+    public func requestAddressDump(sequence: UInt32, ifindex: Int32) throws(NetlinkError) {
+        let result = bw_netlink_request_address_dump(descriptor, sequence, ifindex)
+        guard result == 0 else { throw NetlinkError("send(RTM_GETADDR)", result: Int(result)) }
+    }
+
+    public enum Reception: Sendable {
+        /// `count` bytes from the port `sender` (0: the kernel).
+        case datagram(count: Int, sender: UInt32)
+        /// The receive buffer overflowed (ENOBUFS) and events were lost.
+        case overrun
+        /// The datagram did not fit the buffer and was lost.
+        case truncated
+    }
+
+    /// Blocks until a datagram arrives.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(NetlinkError) -> Reception {
+        var sender: UInt32 = 0
+        let result = bw_netlink_receive(descriptor, buffer.baseAddress, buffer.count, &sender)
+        if result >= 0 { return .datagram(count: result, sender: sender) }
+        switch Int32(-result) {
+        case ENOBUFS: return .overrun
+        case EMSGSIZE: return .truncated
+        default: throw NetlinkError("recvmsg(netlink)", result: result)
+        }
+    }
+
+    public func close() {
+        _ = bw_close(descriptor)
+    }
+}

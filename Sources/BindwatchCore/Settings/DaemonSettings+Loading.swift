@@ -1,0 +1,180 @@
+import Configuration
+import Logging
+import SystemPackage
+
+/// A setting that could not be used; names the key and where its value came from.
+public struct SettingsError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}
+
+extension DaemonSettings {
+    /// Where settings come from, highest precedence first: flags, environment, config file.
+    public struct Sources: Sendable {
+        /// Values given on the command line, by setting.
+        public var flags: [SettingKey: ConfigContent] = [:]
+        public var environment: [String: String]
+        /// nil: the default path, where a missing file means built-in defaults.
+        public var configPath: String?
+        public var isRoot: Bool
+
+        public init(
+            flags: [SettingKey: ConfigContent] = [:], environment: [String: String], configPath: String?, isRoot: Bool
+        ) {
+            self.flags = flags
+            self.environment = environment
+            self.configPath = configPath
+            self.isRoot = isRoot
+        }
+    }
+
+    /// Reads every setting through swift-configuration; an invalid value is an error naming the
+    /// key and its source, never a silent default.
+    public static func load(from sources: Sources) async throws -> DaemonSettings {
+        let path = sources.configPath ?? defaultConfigPath(environment: sources.environment)
+        let file: FileProvider<YAMLSnapshot>
+        do {
+            file = try await FileProvider<YAMLSnapshot>(
+                filePath: FilePath(path), allowMissing: sources.configPath == nil)
+        } catch {
+            throw SettingsError(message: "cannot read config file \(path): \(error)")
+        }
+        var flagValues: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (key, content) in sources.flags {
+            flagValues[AbsoluteConfigKey(key.path.split(separator: ".").map(String.init))] = ConfigValue(
+                content, isSecret: false)
+        }
+        let lookup = SettingsLookup(
+            layers: [
+                ("flag", InMemoryProvider(name: "flags", values: flagValues)),
+                (
+                    "environment",
+                    EnvironmentVariablesProvider(environmentVariables: sources.environment).prefixKeys(
+                        with: "bindwatch")
+                ),
+                ("config file \(path)", file),
+            ])
+
+        var settings = DaemonSettings(
+            socketPath: defaultSocketPath(environment: sources.environment, isRoot: sources.isRoot))
+        if let value = try lookup.string(.socketPath) {
+            guard value.hasPrefix("/") else { throw lookup.invalid(.socketPath, "an absolute path") }
+            settings.socketPath = value
+        }
+        if let value = try lookup.string(.socketMode) {
+            guard let mode = UInt32(value, radix: 8), mode <= 0o777 else {
+                throw lookup.invalid(.socketMode, "an octal mode such as 0666")
+            }
+            settings.socketMode = mode
+        }
+        if let value = try lookup.int(.netlinkReceiveBuffer) {
+            guard value >= 32 * 1024 && value <= Int(Int32.max) else {
+                throw lookup.invalid(.netlinkReceiveBuffer, "a byte count from 32768 to 2147483647")
+            }
+            settings.netlinkReceiveBuffer = value
+        }
+        settings.policy.allowOptimistic = try lookup.bool(.allowOptimistic) ?? false
+        settings.policy.allowDeprecated = try lookup.bool(.allowDeprecated) ?? false
+        if let value = try lookup.string(.link) {
+            guard let link = LinkRequirement(rawValue: value) else { throw lookup.invalid(.link, "any, up or running") }
+            settings.policy.link = link
+        }
+        settings.policy.includeInterfaces = try lookup.stringArray(.includeInterfaces) ?? []
+        settings.policy.excludeInterfaces = try lookup.stringArray(.excludeInterfaces) ?? []
+        if let values = try lookup.stringArray(.families) {
+            var families: Set<AddressFamily> = []
+            for value in values {
+                guard let family = AddressFamily(name: value) else {
+                    throw lookup.invalid(.families, "inet and/or inet6")
+                }
+                families.insert(family)
+            }
+            guard !families.isEmpty else { throw lookup.invalid(.families, "at least one of inet, inet6") }
+            settings.policy.families = families
+        }
+        if let value = try lookup.int(.maxConnectionsPerUser) {
+            guard value > 0 else { throw lookup.invalid(.maxConnectionsPerUser, "a positive number") }
+            settings.maxConnectionsPerUser = value
+        }
+        if let value = try lookup.int(.maxConnections) {
+            guard value > 0 else { throw lookup.invalid(.maxConnections, "a positive number") }
+            settings.maxConnections = value
+        }
+        if let value = try lookup.string(.logLevel) {
+            guard let level = Logger.Level(rawValue: value) else {
+                throw lookup.invalid(.logLevel, "one of trace, debug, info, notice, warning, error, critical")
+            }
+            settings.logLevel = level
+        }
+        return settings
+    }
+}
+
+/// Looks each setting up layer by layer, remembering which layer answered, so that an error
+/// can say where a bad value came from.
+struct SettingsLookup {
+    let layers: [(name: String, provider: any ConfigProvider)]
+    private(set) var answered: [SettingKey: String] = [:]
+
+    init(layers: [(String, any ConfigProvider)]) {
+        self.layers = layers.map { (name: $0.0, provider: $0.1) }
+    }
+
+    private func content(_ key: SettingKey, _ type: ConfigType) throws -> (ConfigContent, String)? {
+        let absolute = AbsoluteConfigKey(key.path.split(separator: ".").map(String.init))
+        for layer in layers {
+            let result: LookupResult
+            do {
+                result = try layer.provider.value(forKey: absolute, type: type)
+            } catch {
+                throw SettingsError(message: "\(describe(key, in: layer.name)): expected \(type.rawValue) (\(error))")
+            }
+            if let value = result.value { return (value.content, layer.name) }
+        }
+        return nil
+    }
+
+    func invalid(_ key: SettingKey, _ expected: String) -> SettingsError {
+        let source = (try? content(key, .string)?.1) ?? nil
+        return SettingsError(message: "\(describe(key, in: source ?? "settings")): expected \(expected)")
+    }
+
+    private func describe(_ key: SettingKey, in source: String) -> String {
+        switch source {
+        case "flag": "invalid value for \(key.flag)"
+        case "environment": "invalid value for \(key.environmentVariable)"
+        default: "invalid value for \(key.path) in \(source)"
+        }
+    }
+
+    func string(_ key: SettingKey) throws -> String? {
+        guard let (content, source) = try content(key, .string) else { return nil }
+        guard case .string(let value) = content else { throw mismatch(key, source, "a string") }
+        return value
+    }
+
+    func bool(_ key: SettingKey) throws -> Bool? {
+        guard let (content, source) = try content(key, .bool) else { return nil }
+        guard case .bool(let value) = content else { throw mismatch(key, source, "true or false") }
+        return value
+    }
+
+    func int(_ key: SettingKey) throws -> Int? {
+        guard let (content, source) = try content(key, .int) else { return nil }
+        guard case .int(let value) = content else { throw mismatch(key, source, "an integer") }
+        return value
+    }
+
+    func stringArray(_ key: SettingKey) throws -> [String]? {
+        guard let (content, source) = try content(key, .stringArray) else { return nil }
+        switch content {
+        case .stringArray(let values): return values
+        case .string(let value): return [value]
+        default: throw mismatch(key, source, "a list of strings")
+        }
+    }
+
+    private func mismatch(_ key: SettingKey, _ source: String, _ expected: String) -> SettingsError {
+        SettingsError(message: "\(describe(key, in: source)): expected \(expected)")
+    }
+}

@@ -1,0 +1,40 @@
+import Glibc
+import Logging
+
+/// Everything bindwatchd can be told, after the config file, the environment and the flags.
+public struct DaemonSettings: Sendable, Equatable {
+    public var socketPath: String
+    public var socketMode: mode_t = 0o666
+    /// Requested netlink receive buffer in bytes.
+    public var netlinkReceiveBuffer: Int = 32 * 1024 * 1024
+    public var policy = BindPolicy()
+    public var maxConnectionsPerUser = ServerStatistics.Limits.standard.perUser
+    public var maxConnections = ServerStatistics.Limits.standard.total
+    public var logLevel: Logger.Level = .info
+
+    public init(socketPath: String) {
+        self.socketPath = socketPath
+    }
+
+    /// `--socket`'s default: `$RUNTIME_DIRECTORY/io.bindwatch` under systemd, else
+    /// `/run/bindwatch/io.bindwatch` for root, else `$XDG_RUNTIME_DIR/bindwatch/io.bindwatch`.
+    public static func defaultSocketPath(environment: [String: String], isRoot: Bool) -> String {
+        if let runtime = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first, !runtime.isEmpty {
+            return "\(runtime)/io.bindwatch"
+        }
+        if isRoot { return "/run/bindwatch/io.bindwatch" }
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
+            return "\(runtime)/bindwatch/io.bindwatch"
+        }
+        return "/tmp/bindwatch-\(getuid())/io.bindwatch"
+    }
+
+    /// `--config`'s default: `$CONFIGURATION_DIRECTORY/bindwatch.yaml` under systemd, else
+    /// `/etc/bindwatch/bindwatch.yaml`.
+    public static func defaultConfigPath(environment: [String: String]) -> String {
+        if let directory = environment["CONFIGURATION_DIRECTORY"]?.split(separator: ":").first, !directory.isEmpty {
+            return "\(directory)/bindwatch.yaml"
+        }
+        return "/etc/bindwatch/bindwatch.yaml"
+    }
+}

@@ -1,0 +1,40 @@
+/// One setting: its YAML key; the environment variable and flag follow from it.
+public struct SettingKey: Sendable, Hashable {
+    /// Dotted YAML path, such as `policy.allowOptimistic`.
+    public let path: String
+    public let flag: String
+
+    /// `BINDWATCH_POLICY_ALLOW_OPTIMISTIC` for `policy.allowOptimistic`.
+    public var environmentVariable: String {
+        var name = "BINDWATCH"
+        for component in path.split(separator: ".") {
+            name += "_"
+            var previousWasLowercase = false
+            for character in component {
+                if character.isUppercase && previousWasLowercase { name += "_" }
+                name += character.uppercased()
+                previousWasLowercase = character.isLowercase
+            }
+        }
+        return name
+    }
+
+    public static let socketPath = SettingKey(path: "socket.path", flag: "--socket")
+    public static let socketMode = SettingKey(path: "socket.mode", flag: "--socket-mode")
+    public static let netlinkReceiveBuffer = SettingKey(path: "netlink.receiveBuffer", flag: "--netlink-receive-buffer")
+    public static let allowOptimistic = SettingKey(path: "policy.allowOptimistic", flag: "--allow-optimistic")
+    public static let allowDeprecated = SettingKey(path: "policy.allowDeprecated", flag: "--allow-deprecated")
+    public static let link = SettingKey(path: "policy.link", flag: "--link")
+    public static let includeInterfaces = SettingKey(path: "policy.includeInterfaces", flag: "--include-interface")
+    public static let excludeInterfaces = SettingKey(path: "policy.excludeInterfaces", flag: "--exclude-interface")
+    public static let families = SettingKey(path: "policy.families", flag: "--family")
+    public static let maxConnectionsPerUser = SettingKey(
+        path: "limits.connectionsPerUser", flag: "--max-connections-per-user")
+    public static let maxConnections = SettingKey(path: "limits.connections", flag: "--max-connections")
+    public static let logLevel = SettingKey(path: "log.level", flag: "--log-level")
+
+    public static let all: [SettingKey] = [
+        socketPath, socketMode, netlinkReceiveBuffer, allowOptimistic, allowDeprecated, link, includeInterfaces,
+        excludeInterfaces, families, maxConnectionsPerUser, maxConnections, logLevel,
+    ]
+}

@@ -1,0 +1,37 @@
+extension Address {
+    /// Writes the varlink `Address` type.
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("id", id)
+        json.field("address", address.description)
+        json.field("prefixLength", prefixLength)
+        json.field("family", family.name)
+        json.field("interface", interface)
+        json.field("ifindex", ifindex)
+        json.field("scope", scope.name)
+        json.field("flags", flags.names(family: family))
+        json.key("peer")
+        if let peer { json.string(peer.description) } else { json.null() }
+        json.key("label")
+        if let label { json.string(label) } else { json.null() }
+        json.key("preferredLifetime")
+        if let preferred = lifetimes?.preferred { json.integer(preferred) } else { json.null() }
+        json.key("validLifetime")
+        if let valid = lifetimes?.valid { json.integer(valid) } else { json.null() }
+        json.field("bindable", isBindable)
+        json.field("reasons", reasons.names)
+        json.endObject()
+    }
+}
+
+extension TableEvent {
+    /// Writes the varlink `Event` type.
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("type", kind.rawValue)
+        json.field("generation", generation)
+        json.key("address")
+        address.write(to: &json)
+        json.endObject()
+    }
+}

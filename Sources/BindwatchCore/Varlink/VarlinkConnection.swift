@@ -1,0 +1,65 @@
+import Logging
+import NIOCore
+
+/// One client connection: reads calls, answers them in order, and closes on protocol errors.
+struct VarlinkConnection {
+    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    let dispatcher: VarlinkDispatcher
+    let logger: Logger
+
+    private struct Outbound: ReplySink {
+        let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        func send(_ message: ByteBuffer) async throws { try await writer.write(message) }
+    }
+
+    /// Never throws: a connection's failure is logged and closes that connection only.
+    func run() async {
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                let sink = Outbound(writer: outbound)
+                // Calls wait until the first dump is in the table.
+                await dispatcher.table.waitUntilReady()
+                let peerClosed = OneShotSignal()
+                let (frames, framesContinuation) = AsyncStream.makeStream(
+                    of: Result<ByteBuffer, any Error>.self, bufferingPolicy: .bufferingOldest(64))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // Reading goes on while a Watch streams, so a client that hangs up is noticed.
+                    group.addTask {
+                        do {
+                            for try await frame in inbound { framesContinuation.yield(.success(frame)) }
+                        } catch {
+                            framesContinuation.yield(.failure(error))
+                        }
+                        framesContinuation.finish()
+                        peerClosed.fire()
+                    }
+                    defer { group.cancelAll() }
+                    for await frame in frames {
+                        guard case .ready = try await process(frame, sink: sink, peerClosed: peerClosed) else { break }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("Connection ended with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func process(_ frame: Result<ByteBuffer, any Error>, sink: some ReplySink, peerClosed: OneShotSignal)
+        async throws -> VarlinkDispatcher.Completion
+    {
+        let request: VarlinkRequest
+        do {
+            let message = try frame.get()
+            request = try VarlinkRequest(message: message)
+        } catch let error as VarlinkProtocolError {
+            logger.warning("Closing a connection that sent an unreadable message", metadata: ["reason": "\(error)"])
+            try? await sink.send(VarlinkReply.error(.protocolError(error.description)))
+            return .close
+        } catch let error as ByteToMessageDecoderError {
+            logger.warning("Closing a connection that sent an unreadable message", metadata: ["reason": "\(error)"])
+            return .close
+        }
+        logger.trace("Call", metadata: ["method": "\(request.method)"])
+        return try await dispatcher.handle(request, sink: sink, peerClosed: peerClosed, logger: logger)
+    }
+}

@@ -1,0 +1,242 @@
+import Logging
+import NIOCore
+
+/// Where a call's replies go: the connection's outbound side.
+protocol ReplySink: Sendable {
+    func send(_ message: ByteBuffer) async throws
+}
+
+/// Implements `org.varlink.service` and `io.bindwatch` on top of the address table.
+struct VarlinkDispatcher: Sendable {
+    static let version = "0.1.0"
+    /// Addresses per reply when a snapshot or a `List` with `more` streams in parts.
+    static let addressesPerPart = 1000
+
+    let table: AddressTable
+    let statistics: ServerStatistics
+    let startedAt: MonotonicInstant
+
+    enum Completion {
+        /// The connection may take another call.
+        case ready
+        /// A streaming call ended because the subscriber fell behind or went away: close.
+        case close
+    }
+
+    func handle(_ request: VarlinkRequest, sink: some ReplySink, peerClosed: OneShotSignal, logger: Logger) async throws
+        -> Completion
+    {
+        do {
+            switch request.method {
+            case "org.varlink.service.GetInfo":
+                _ = try VarlinkParameters(request.parameters, allowed: [])
+                try await reply(request, sink, getInfo())
+            case "org.varlink.service.GetInterfaceDescription":
+                let parameters = try VarlinkParameters(request.parameters, allowed: ["interface"])
+                try await reply(request, sink, try interfaceDescription(parameters.string("interface")))
+            case "io.bindwatch.List":
+                try await list(request, sink)
+            case "io.bindwatch.Watch":
+                return try await watch(request, sink, peerClosed: peerClosed, logger: logger)
+            case "io.bindwatch.Wait":
+                try await wait(request, sink, peerClosed: peerClosed)
+            case "io.bindwatch.GetStatus":
+                _ = try VarlinkParameters(request.parameters, allowed: [])
+                try await reply(request, sink, await getStatus())
+            default:
+                if request.interface == "org.varlink.service" || request.interface == "io.bindwatch" {
+                    throw VarlinkError.methodNotFound(request.method)
+                }
+                throw VarlinkError.interfaceNotFound(request.interface)
+            }
+        } catch let error as VarlinkError {
+            if !request.oneway { try await sink.send(VarlinkReply.error(error)) }
+        }
+        return .ready
+    }
+
+    private func reply(_ request: VarlinkRequest, _ sink: some ReplySink, _ message: ByteBuffer) async throws {
+        if !request.oneway { try await sink.send(message) }
+    }
+
+    // MARK: org.varlink.service
+
+    private func getInfo() -> ByteBuffer {
+        VarlinkReply.message { json in
+            json.field("vendor", "bindwatch")
+            json.field("product", "bindwatchd")
+            json.field("version", Self.version)
+            json.field("url", "https://github.com/bindwatch/bindwatch")
+            json.field("interfaces", ["org.varlink.service", "io.bindwatch"])
+        }
+    }
+
+    private func interfaceDescription(_ interface: String?) throws(VarlinkError) -> ByteBuffer {
+        let description: String
+        switch interface {
+        case "io.bindwatch"?: description = InterfaceDescription.bindwatch
+        case "org.varlink.service"?: description = InterfaceDescription.varlinkService
+        case nil: throw .invalidParameter("interface")
+        case let other?: throw .interfaceNotFound(other)
+        }
+        return VarlinkReply.message { $0.field("description", description) }
+    }
+
+    // MARK: io.bindwatch
+
+    private func list(_ request: VarlinkRequest, _ sink: some ReplySink) async throws {
+        let filter = try VarlinkParameters(request.parameters, allowed: ["family", "interface", "all"]).filter()
+        let (generation, addresses) = await table.list(filter)
+        guard !request.more else {
+            try await sendInParts(addresses, generation: generation, finalContinues: false, sink: sink)
+            return
+        }
+        let message = VarlinkReply.message { json in
+            json.field("generation", generation)
+            json.key("addresses")
+            json.beginArray()
+            for address in addresses { address.write(to: &json) }
+            json.endArray()
+        }
+        guard message.readableBytes <= VarlinkReply.maximumBytes else {
+            throw VarlinkError.tooLarge(addresses: addresses.count)
+        }
+        try await reply(request, sink, message)
+    }
+
+    /// A snapshot in replies of at most `addressesPerPart` addresses; the last has
+    /// `snapshotComplete: true`.
+    private func sendInParts(
+        _ addresses: [Address], generation: UInt64, finalContinues: Bool, sink: some ReplySink
+    ) async throws {
+        var start = 0
+        repeat {
+            let end = min(start + Self.addressesPerPart, addresses.count)
+            let isLast = end == addresses.count
+            let message = VarlinkReply.message(continues: !isLast || finalContinues) { json in
+                json.field("generation", generation)
+                json.key("addresses")
+                json.beginArray()
+                for address in addresses[start..<end] { address.write(to: &json) }
+                json.endArray()
+                if isLast { json.field("snapshotComplete", true) }
+            }
+            try await sink.send(message)
+            start = end
+        } while start < addresses.count
+    }
+
+    private func watch(_ request: VarlinkRequest, _ sink: some ReplySink, peerClosed: OneShotSignal, logger: Logger)
+        async throws -> Completion
+    {
+        let filter = try VarlinkParameters(request.parameters, allowed: ["family", "interface", "all"]).filter()
+        guard request.more else { throw VarlinkError.expectedMore }
+        let (generation, snapshot, subscription) = await table.subscribe(filter, encoded: true)
+        do {
+            try await sendInParts(snapshot, generation: generation, finalContinues: true, sink: sink)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await item in subscription.items {
+                        if let encoded = item.encoded { try await sink.send(encoded) }
+                        subscription.consumed(item)
+                    }
+                }
+                group.addTask { await peerClosed.wait() }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            await table.unsubscribe(subscription)
+            throw error
+        }
+        await table.unsubscribe(subscription)
+        if subscription.overflowed {
+            logger.warning("Closed a Watch connection whose client stopped reading")
+        }
+        return .close
+    }
+
+    private func wait(_ request: VarlinkRequest, _ sink: some ReplySink, peerClosed: OneShotSignal) async throws {
+        let parameters = try VarlinkParameters(
+            request.parameters, allowed: ["family", "interface", "address", "timeout"])
+        let filter = try parameters.filter()
+        let target = try parameters.string("address").map { text throws(VarlinkError) in
+            // A zone (fe80::1%eth0) names the interface; the address itself has none.
+            let bare = text.split(separator: "%", maxSplits: 1).first.map(String.init) ?? text
+            guard let parsed = IPAddress(bare) else {
+                throw VarlinkError.invalidAddress("\"\(text.prefix(64))\" is not an IPv4 or IPv6 address")
+            }
+            return parsed
+        }
+        let timeout = try parameters.number("timeout")
+        if let timeout, !(timeout >= 0 && timeout <= 1e9) { throw VarlinkError.invalidParameter("timeout") }
+
+        let matches: @Sendable (Address) -> Bool = { address in
+            guard address.isBindable && filter.matches(address) else { return false }
+            if let target { return address.address == target }
+            return !address.address.isLoopback && address.scope != .host
+        }
+
+        let (_, snapshot, subscription) = await table.subscribe(filter, encoded: false)
+        defer { subscription.finish() }
+        let found: Address?
+        if let match = snapshot.first(where: matches) {
+            found = match
+        } else {
+            found = await withTaskGroup(of: Address?.self) { group in
+                group.addTask {
+                    for await item in subscription.items {
+                        subscription.consumed(item)
+                        if item.event.kind != .removed && matches(item.event.address) { return item.event.address }
+                    }
+                    return nil
+                }
+                group.addTask {
+                    await peerClosed.wait()
+                    return nil
+                }
+                if let timeout {
+                    group.addTask {
+                        try? await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
+                        return nil
+                    }
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+        }
+        await table.unsubscribe(subscription)
+        guard let found else {
+            if peerClosed.hasFired { return }
+            throw VarlinkError.timeout
+        }
+        try await reply(
+            request, sink,
+            VarlinkReply.message { json in
+                json.key("address")
+                found.write(to: &json)
+            })
+    }
+
+    private func getStatus() async -> ByteBuffer {
+        let status = await table.status()
+        let uptime = Double(MonotonicInstant.now().nanoseconds - startedAt.nanoseconds) / 1e9
+        let connections = statistics.connections
+        return VarlinkReply.message { json in
+            json.field("version", Self.version)
+            json.key("uptimeSeconds")
+            json.double((uptime * 1000).rounded() / 1000)
+            json.field("links", status.links)
+            json.field("addresses", status.addresses)
+            json.field("bindable", status.bindable)
+            json.field("generation", status.generation)
+            json.field("netlinkMessages", status.netlinkMessages)
+            json.field("malformedMessages", status.malformedMessages)
+            json.field("resyncs", status.resyncs)
+            json.field("synced", status.synced)
+            json.field("subscribers", status.subscribers)
+            json.field("connections", connections)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// An error reply: `{"error": "io.bindwatch.Timeout", "parameters": {...}}`.
+public struct VarlinkError: Error, Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        case string(String)
+        case integer(Int)
+    }
+
+    public var name: String
+    public var parameters: [(String, Value)]
+
+    public init(_ name: String, _ parameters: [(String, Value)] = []) {
+        self.name = name
+        self.parameters = parameters
+    }
+
+    public static func == (lhs: VarlinkError, rhs: VarlinkError) -> Bool {
+        lhs.name == rhs.name && lhs.parameters.elementsEqual(rhs.parameters) { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
+
+    public static func methodNotFound(_ method: String) -> VarlinkError {
+        VarlinkError("org.varlink.service.MethodNotFound", [("method", .string(method))])
+    }
+
+    public static func interfaceNotFound(_ interface: String) -> VarlinkError {
+        VarlinkError("org.varlink.service.InterfaceNotFound", [("interface", .string(interface))])
+    }
+
+    public static func invalidParameter(_ parameter: String) -> VarlinkError {
+        VarlinkError("org.varlink.service.InvalidParameter", [("parameter", .string(parameter))])
+    }
+
+    public static let expectedMore = VarlinkError("org.varlink.service.ExpectedMore")
+    public static let timeout = VarlinkError("io.bindwatch.Timeout")
+
+    public static func tooLarge(addresses: Int) -> VarlinkError {
+        VarlinkError("io.bindwatch.TooLarge", [("addresses", .integer(addresses))])
+    }
+
+    public static func protocolError(_ reason: String) -> VarlinkError {
+        VarlinkError("io.bindwatch.ProtocolError", [("reason", .string(reason))])
+    }
+
+    public static func invalidAddress(_ reason: String) -> VarlinkError {
+        VarlinkError("io.bindwatch.InvalidAddress", [("reason", .string(reason))])
+    }
+}

@@ -1,0 +1,50 @@
+import NIOCore
+
+/// Builds complete reply messages, NUL terminator included.
+public enum VarlinkReply {
+    /// sd-varlink refuses messages over 16 MiB; bindwatch keeps every reply under it.
+    public static let maximumBytes = 16 * 1024 * 1024
+
+    /// `{"parameters":{...},"continues":true}` + NUL.
+    public static func message(continues: Bool = false, _ writeParameters: (inout JSONWriter) -> Void) -> ByteBuffer {
+        var json = JSONWriter()
+        json.beginObject()
+        json.key("parameters")
+        json.beginObject()
+        writeParameters(&json)
+        json.endObject()
+        if continues { json.field("continues", true) }
+        json.endObject()
+        var buffer = json.buffer
+        buffer.writeInteger(UInt8(0))
+        return buffer
+    }
+
+    public static func error(_ error: VarlinkError) -> ByteBuffer {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("error", error.name)
+        json.key("parameters")
+        json.beginObject()
+        for (name, value) in error.parameters {
+            switch value {
+            case .string(let text): json.field(name, text)
+            case .integer(let number): json.field(name, number)
+            }
+        }
+        json.endObject()
+        json.endObject()
+        var buffer = json.buffer
+        buffer.writeInteger(UInt8(0))
+        return buffer
+    }
+
+    /// A Watch event reply; encoded once per change and shared by every subscriber.
+    public static func watchEvent(_ event: TableEvent) -> ByteBuffer {
+        message(continues: true) { json in
+            json.field("generation", event.generation)
+            json.key("event")
+            event.write(to: &json)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+#define _GNU_SOURCE
+#include "bindwatch_system.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(bw_ucred) == sizeof(struct ucred), "bw_ucred must match struct ucred");
+_Static_assert(offsetof(bw_ucred, uid) == offsetof(struct ucred, uid), "bw_ucred must match struct ucred");
+
+int bw_unix_socket_probe(const char *path) {
+    struct stat status;
+    if (lstat(path, &status) < 0) return errno == ENOENT ? 0 : -errno;
+    if (!S_ISSOCK(status.st_mode)) return -ENOTSOCK;
+
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(address.sun_path)) return -ENAMETOOLONG;
+    strcpy(address.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int connected = connect(fd, (struct sockaddr *)&address, sizeof(address));
+    int error = errno;
+    close(fd);
+    if (connected == 0) return 1;
+    // Nobody listens: a socket left by a daemon that did not clean up.
+    if (error == ECONNREFUSED) {
+        if (unlink(path) < 0 && errno != ENOENT) return -errno;
+        return 0;
+    }
+    // EAGAIN: the listener's backlog is full, so it is alive.
+    if (error == EAGAIN) return 1;
+    return -error;
+}
+
+int bw_raise_open_file_limit(uint64_t *soft_out, uint64_t *hard_out) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) < 0) return -errno;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) < 0) return -errno;
+    }
+    *soft_out = limit.rlim_cur;
+    *hard_out = limit.rlim_max;
+    return 0;
+}

@@ -1,0 +1,3 @@
+// Umbrella header of the C boundary.
+#include "bindwatch_netlink.h"
+#include "bindwatch_system.h"

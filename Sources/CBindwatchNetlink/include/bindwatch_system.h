@@ -1,0 +1,30 @@
+// System calls around the daemon's Unix socket and limits; errno stays on this side.
+#ifndef BINDWATCH_SYSTEM_H
+#define BINDWATCH_SYSTEM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Looks at an existing socket file: returns 1 when a server accepts connections on it, 0 when
+// there is no file or only a stale one (which it removes), or a negative errno (-ENOTSOCK when
+// the path is not a socket, which it leaves alone).
+int bw_unix_socket_probe(const char *path);
+
+// struct ucred, which Swift cannot see without _GNU_SOURCE; the same layout (checked in C).
+typedef struct bw_ucred {
+    int32_t pid;
+    uint32_t uid;
+    uint32_t gid;
+} bw_ucred;
+
+// Raises the soft RLIMIT_NOFILE to the hard limit; reports both.
+int bw_raise_open_file_limit(uint64_t *soft_out, uint64_t *hard_out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,257 @@
+import Logging
+import Testing
+
+@testable import BindwatchCore
+
+@Suite("Address table")
+struct AddressTableTests {
+    /// A table holding the recorded veth0 (ifindex 2, up and running) and lo.
+    private func makeTable(policy: BindPolicy = BindPolicy()) async throws -> AddressTable {
+        let table = AddressTable(policy: policy, logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent)
+        _ = await table.apply(try RecordedMessages("dump-links").payloads)
+        return table
+    }
+
+    private func drain(_ subscription: Subscription) async -> [TableEvent] {
+        // The feed is filled synchronously by `apply`: end it and take what is queued.
+        let collector = Task {
+            var collected: [TableEvent] = []
+            for await item in subscription.items {
+                collected.append(item.event)
+                subscription.consumed(item)
+            }
+            return collected
+        }
+        subscription.finish()
+        return await collector.value
+    }
+
+    @Test("manual IPv6 address: tentative, then bindable when DAD succeeds")
+    func dadSuccess() async throws {
+        let table = try await makeTable()
+        let all = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: true).subscription
+        let bindable = await table.subscribe(AddressFilter(), encoded: false).subscription
+        let recorded = try RecordedMessages("ipv6-manual-dad-success")
+        _ = await table.apply([recorded.payloads[0]])
+        let tentative = await table.list(AddressFilter(includesUnbindable: true)).addresses
+        #expect(tentative.map(\.reasons.names) == [["tentative"]])
+        _ = await table.apply([recorded.payloads[1]])
+        let done = await table.list(AddressFilter()).addresses
+        #expect(done.map(\.id) == ["2/2001:db8:10::1"])
+
+        let allEvents = await drain(all)
+        #expect(allEvents.map(\.kind) == [.added, .changed])
+        #expect(allEvents.map(\.generation) == [1, 2])
+        let bindableEvents = await drain(bindable)
+        #expect(bindableEvents.map(\.kind) == [.added])
+        #expect(bindableEvents[0].address.isBindable)
+    }
+
+    @Test("DAD failure: in the table, not bindable, reason dadfailed only")
+    func dadFailure() async throws {
+        let table = try await makeTable()
+        _ = await table.apply(try RecordedMessages("ipv6-dadfailed").payloads)
+        let addresses = await table.list(AddressFilter(includesUnbindable: true)).addresses
+        #expect(addresses.map(\.reasons.names) == [["dadfailed"]])
+        #expect(await table.list(AddressFilter()).addresses.isEmpty)
+    }
+
+    @Test("a repeat that changes only lifetimes is no event")
+    func lifetimeRepeat() async throws {
+        let table = try await makeTable()
+        let subscription = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: false).subscription
+        _ = await table.apply(try RecordedMessages("ipv6-lifetime-repeat").payloads)
+        #expect(await drain(subscription).map(\.kind) == [.added])
+        #expect(await table.generation == 1)
+        let address = try #require(await table.list(AddressFilter()).addresses.first)
+        #expect(address.lifetimes?.preferred == 400)
+    }
+
+    @Test("deprecation leaves the bindable set by default and stays with --allow-deprecated")
+    func deprecated() async throws {
+        let recorded = try RecordedMessages("ipv6-deprecated").payloads
+        let table = try await makeTable()
+        _ = await table.apply(recorded)
+        #expect(
+            await table.list(AddressFilter(includesUnbindable: true)).addresses.map(\.reasons.names) == [["deprecated"]]
+        )
+        var allowing = BindPolicy()
+        allowing.allowDeprecated = true
+        await table.setPolicy(allowing)
+        #expect(await table.list(AddressFilter()).addresses.count == 1)
+    }
+
+    @Test("optimistic SLAAC address from the dump after RTM_NEWPREFIX")
+    func optimistic() async throws {
+        let table = try await makeTable()
+        let payloads = try RecordedMessages("ipv6-optimistic-slaac").payloads
+        _ = await table.apply(payloads)
+        let address = try #require(
+            await table.list(AddressFilter(includesUnbindable: true)).addresses.first {
+                $0.address.description == "2001:db8:1:0:b0:ff:fe00:1"
+            })
+        // The last message is the announcement at the end of DAD.
+        #expect(address.isBindable)
+        _ = await table.apply(Array(payloads.dropLast()))
+        let optimistic = try #require(
+            await table.list(AddressFilter(includesUnbindable: true)).addresses.first {
+                $0.address.description == "2001:db8:1:0:b0:ff:fe00:1"
+            })
+        #expect(optimistic.reasons.names == ["optimistic"])
+    }
+
+    @Test("link down removes IPv6 addresses; IPv4 stays with link-down; up brings link-local back")
+    func linkDownUp() async throws {
+        let table = try await makeTable()
+        let recorded = try RecordedMessages("link-down-up")
+        _ = await table.apply([
+            .address(try #require(recorded.addresses.first { $0.local.description == "2001:db8:60::1" }).asNew),
+            .address(try #require(recorded.addresses.first { $0.local.description == "fe80::b0:ff:fe00:1" }).asNew),
+        ])
+        let ipv4 = try #require(RecordedMessages("ipv4-peer").addresses.last)
+        _ = await table.apply([.address(ipv4)])
+        #expect(await table.status().bindable == 3)
+
+        let outcome = await table.apply(Array(recorded.payloads.prefix(3)))  // down, two deletions
+        #expect(outcome.linksCameUp.isEmpty)
+        let afterDown = await table.list(AddressFilter(includesUnbindable: true)).addresses
+        #expect(afterDown.map(\.address.description) == ["192.0.2.1"])
+        #expect(afterDown[0].reasons.names == ["link-down"])
+
+        let upOutcome = await table.apply(Array(recorded.payloads.dropFirst(3)))
+        #expect(upOutcome.linksCameUp == [2, 2])  // LOWER_UP, then RUNNING
+        #expect(
+            await table.list(AddressFilter()).addresses.map(\.address.description) == [
+                "192.0.2.1", "fe80::b0:ff:fe00:1",
+            ])
+    }
+
+    @Test("a rename updates every address; under an interface filter it is removed/added")
+    func rename() async throws {
+        var policy = BindPolicy()
+        policy.link = .any
+        let table = try await makeTable(policy: policy)
+        let recorded = try RecordedMessages("link-rename")
+        _ = await table.apply(recorded.addresses.filter { $0.family == .inet }.map { .address($0) })
+        let byOldName = await table.subscribe(AddressFilter(interface: "veth0"), encoded: false).subscription
+        let byNewName = await table.subscribe(AddressFilter(interface: "uplink0"), encoded: false).subscription
+        let everything = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: false).subscription
+        _ = await table.apply(recorded.payloads)
+        let addresses = await table.list(AddressFilter()).addresses
+        #expect(addresses.count == 3)
+        #expect(addresses.allSatisfy { $0.interface == "uplink0" })
+        #expect(Set(addresses.compactMap(\.label)) == ["uplink0", "uplink0:web", "uplink0:2"])
+        #expect(await drain(byOldName).map(\.kind) == [.removed, .removed, .removed])
+        #expect(await drain(byNewName).map(\.kind) == [.added, .added, .added])
+        #expect(await drain(everything).allSatisfy { $0.kind == .changed })
+    }
+
+    @Test("deleting a link removes its addresses")
+    func linkDelete() async throws {
+        let table = try await makeTable()
+        let recorded = try RecordedMessages("link-delete")
+        _ = await table.apply(recorded.addresses.map { .address($0.asNew) })
+        #expect(await table.status().addresses == 3)
+        _ = await table.apply(recorded.payloads)
+        #expect(await table.status().addresses == 0)
+        #expect(await table.status().links == 2)
+    }
+
+    @Test("sweep removes only what the resync did not confirm")
+    func sweep() async throws {
+        let table = try await makeTable()
+        _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
+        _ = await table.apply(try RecordedMessages("ipv6-nodad").payloads)
+        #expect(await table.status().addresses == 9)
+        let sweep = await table.beginSweep()
+        _ = await table.apply(try RecordedMessages("dump-links").payloads)
+        _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
+        #expect(await table.endSweep(sweep) == 1)
+        #expect(await table.status().addresses == 8)
+    }
+
+    @Test(
+        "snapshot plus events equals List under every filter",
+        arguments: [
+            AddressFilter(), AddressFilter(includesUnbindable: true), AddressFilter(family: .inet6),
+            AddressFilter(interface: "uplink0", includesUnbindable: true), AddressFilter(interface: "veth0"),
+        ])
+    func watchInvariant(filter: AddressFilter) async throws {
+        let table = try await makeTable()
+        _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
+        let (_, snapshot, subscription) = await table.subscribe(filter, encoded: true)
+        for name in [
+            "ipv6-manual-dad-success", "ipv6-dadfailed", "ipv6-deprecated", "ipv6-high-flags", "link-rename",
+            "ipv4-peer",
+        ] {
+            _ = await table.apply(try RecordedMessages(name).payloads)
+        }
+        var view = Dictionary(uniqueKeysWithValues: snapshot.map { ($0.id, $0) })
+        for event in await drain(subscription) {
+            switch event.kind {
+            case .added, .changed: view[event.address.id] = event.address
+            case .removed: view[event.address.id] = nil
+            }
+        }
+        let listed = await table.list(filter).addresses
+        #expect(view.count == listed.count)
+        for address in listed {
+            #expect(view[address.id]?.isSameExceptLifetimes(as: address) == true, "\(address.id)")
+        }
+    }
+
+    @Test("a subscriber that stops reading is cut off; others are not")
+    func slowSubscriber() async throws {
+        let table = AddressTable(
+            subscriptionLimits: .init(messages: 3, bytes: 1 << 20), logger: Logger(label: "test"),
+            eventEncoder: VarlinkReply.watchEvent)
+        _ = await table.apply(try RecordedMessages("dump-links").payloads)
+        let slow = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: true).subscription
+        let reading = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: true).subscription
+        let reader = Task {
+            var count = 0
+            for await item in reading.items {
+                count += 1
+                reading.consumed(item)
+                if count == 8 { break }
+            }
+            return count
+        }
+        for payload in try RecordedMessages("dump-addresses").payloads {
+            _ = await table.apply([payload])
+            await Task.yield()
+            while await table.status().subscribers == 2 && !slow.overflowed { await Task.yield() }
+        }
+        #expect(slow.overflowed)
+        #expect(await reader.value == 8)
+        #expect(!reading.overflowed)
+        #expect(await table.status().subscribers == 1)
+    }
+
+    @Test("List is in preference order")
+    func preferenceOrder() async throws {
+        var policy = BindPolicy()
+        policy.link = .any
+        let table = try await makeTable(policy: policy)
+        _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
+        _ = await table.apply(try RecordedMessages("ipv6-deprecated").payloads)
+        var allowing = policy
+        allowing.allowDeprecated = true
+        await table.setPolicy(allowing)
+        let order = await table.list(AddressFilter()).addresses.map(\.address.description)
+        #expect(
+            order == [
+                "2001:db8:70::1", "2001:db8:72::1", "10.9.9.1", "192.0.2.10", "fe80::b0:ff:fe00:1", "::1", "127.0.0.1",
+                "2001:db8:30::1",
+            ])
+    }
+}
+
+extension AddressMessage {
+    /// The same address as an RTM_NEWADDR (to set up the state a deletion applies to).
+    fileprivate var asNew: AddressMessage {
+        var copy = self
+        copy.isDeletion = false
+        return copy
+    }
+}

@@ -1,0 +1,120 @@
+import Testing
+
+@testable import BindwatchCore
+
+@Suite("Dump scheduling and resync")
+struct DumpSchedulerTests {
+    private func header(_ sequence: UInt32, port: UInt32 = 77, flags: UInt16 = 0) -> NetlinkMessage.Header {
+        NetlinkMessage.Header(type: 20, flags: flags, sequence: sequence, portID: port)
+    }
+
+    @Test("a full resync dumps links, then addresses, then sweeps")
+    func fullResync() throws {
+        var scheduler = DumpScheduler(portID: 77)
+        scheduler.requestFullResync()
+        let links = try scheduler.requireNext()
+        #expect(links.kind == .links && links.startsResync)
+        #expect(scheduler.nextRequest() == nil)  // one dump at a time
+        scheduler.resyncStarted(sweep: 9)
+        #expect(scheduler.finishCurrentDump(failed: false)?.outcome == .continueResync)
+        let addresses = try scheduler.requireNext()
+        #expect(addresses.kind == .addresses(ifindex: 0))
+        #expect(addresses.sequence != links.sequence)
+        #expect(scheduler.finishCurrentDump(failed: false)?.outcome == .resyncComplete(sweep: 9, synced: true))
+        #expect(scheduler.nextRequest() == nil)
+    }
+
+    @Test("replies are told from events by sequence and port id")
+    func demultiplexing() throws {
+        var scheduler = DumpScheduler(portID: 77)
+        #expect(!scheduler.isReplyToCurrentDump(header(0)))
+        scheduler.requestFullResync()
+        let request = try scheduler.requireNext()
+        #expect(scheduler.isReplyToCurrentDump(header(request.sequence)))
+        // An event caused by `ip addr add` carries ip's own port id and sequence number.
+        #expect(!scheduler.isReplyToCurrentDump(header(request.sequence, port: 12345)))
+        #expect(!scheduler.isReplyToCurrentDump(header(0)))
+    }
+
+    @Test("an interrupted dump is retried with growing backoff, then later with synced=false")
+    func interruptedDumps() throws {
+        var scheduler = DumpScheduler(
+            portID: 77, maximumAttempts: 3, backoff: .milliseconds(10), retryLater: .seconds(30))
+        var delays: [Duration] = []
+        var outcomes: [DumpScheduler.Outcome] = []
+        scheduler.requestFullResync()
+        for _ in 0..<3 {
+            _ = try scheduler.requireNext()
+            scheduler.resyncStarted(sweep: 1)
+            #expect(scheduler.finishCurrentDump(failed: false)?.outcome == .continueResync)
+            _ = try scheduler.requireNext()
+            scheduler.markCurrentDumpInterrupted()
+            outcomes.append(try scheduler.requireFinish().outcome)
+            delays.append(try scheduler.requireRetry())
+            #expect(scheduler.nextRequest() == nil)  // nothing until the retry is due
+            scheduler.requestFullResync()
+        }
+        #expect(
+            outcomes == [
+                .resyncFailed(willRetrySoon: true), .resyncFailed(willRetrySoon: true),
+                .resyncFailed(willRetrySoon: false),
+            ])
+        #expect(delays == [.milliseconds(10), .milliseconds(20), .seconds(30)])
+    }
+
+    @Test("a failed link dump ends the resync without an address dump")
+    func failedLinkDump() throws {
+        var scheduler = DumpScheduler(portID: 77)
+        scheduler.requestFullResync()
+        _ = try scheduler.requireNext()
+        #expect(scheduler.finishCurrentDump(failed: true)?.outcome == .resyncFailed(willRetrySoon: true))
+    }
+
+    @Test("events lost during a resync queue another; the first reports not synced")
+    func overrunDuringResync() throws {
+        var scheduler = DumpScheduler(portID: 77)
+        scheduler.requestFullResync()
+        _ = try scheduler.requireNext()
+        scheduler.resyncStarted(sweep: 4)
+        _ = scheduler.finishCurrentDump(failed: false)
+        _ = try scheduler.requireNext()
+        scheduler.requestFullResync()  // ENOBUFS
+        #expect(scheduler.finishCurrentDump(failed: false)?.outcome == .resyncComplete(sweep: 4, synced: false))
+        #expect(scheduler.nextRequest()?.kind == .links)
+    }
+
+    @Test("per-link dumps are deduplicated and wait for a running resync")
+    func linkDumps() throws {
+        var scheduler = DumpScheduler(portID: 77)
+        scheduler.requestFullResync()
+        _ = try scheduler.requireNext()
+        scheduler.requestLinkDump(ifindex: 3)
+        scheduler.requestLinkDump(ifindex: 3)
+        scheduler.requestLinkDump(ifindex: 5)
+        _ = scheduler.finishCurrentDump(failed: false)
+        #expect(scheduler.nextRequest()?.kind == .addresses(ifindex: 0))
+        _ = scheduler.finishCurrentDump(failed: false)
+        #expect(scheduler.nextRequest()?.kind == .addresses(ifindex: 3))
+        #expect(scheduler.finishCurrentDump(failed: false)?.outcome == .linkDumpComplete)
+        #expect(scheduler.nextRequest()?.kind == .addresses(ifindex: 5))
+        _ = scheduler.finishCurrentDump(failed: false)
+        #expect(scheduler.nextRequest() == nil)
+    }
+}
+
+extension DumpScheduler {
+    fileprivate mutating func requireNext() throws -> Request {
+        let request = nextRequest()
+        return try #require(request)
+    }
+
+    fileprivate mutating func requireFinish() throws -> Finished {
+        let finished = finishCurrentDump(failed: false)
+        return try #require(finished)
+    }
+
+    fileprivate mutating func requireRetry() throws -> Duration {
+        let delay = takeScheduledRetry()
+        return try #require(delay)
+    }
+}

@@ -1,0 +1,123 @@
+import BindwatchCore
+import Testing
+
+@Suite("Decoding recorded netlink messages")
+struct NetlinkDecodingTests {
+    @Test("every recorded message decodes, unknown attributes skipped", arguments: RecordedMessages.allNames)
+    func everyMessageDecodes(name: String) throws {
+        let recorded = try RecordedMessages(name)
+        #expect(!recorded.entries.isEmpty)
+        for entry in recorded.entries {
+            #expect(entry.message.payload != .malformed, "\(entry.comment)")
+            #expect(entry.message.payload != .other, "\(entry.comment)")
+        }
+    }
+
+    @Test("flags come from IFA_FLAGS, including bits above 0x80")
+    func highFlags() throws {
+        let addresses = try RecordedMessages("ipv6-high-flags").addresses
+        #expect(
+            addresses.map { $0.flags.names(family: .inet6) } == [
+                ["tentative", "permanent", "mngtmpaddr", "noprefixroute"],
+                ["permanent", "mngtmpaddr", "noprefixroute"],
+                ["nodad", "home", "permanent"],
+            ])
+    }
+
+    @Test("DAD failure keeps tentative and adds dadfailed")
+    func dadFailed() throws {
+        let addresses = try RecordedMessages("ipv6-dadfailed").addresses
+        #expect(addresses.count == 2)
+        #expect(addresses[1].flags.contains([.dadFailed, .tentative]))
+        #expect(addresses[1].local.description == "2001:db8:20::1")
+        #expect(!addresses[1].isDeletion)
+    }
+
+    @Test("IPv4: IFA_LOCAL is the address, IFA_ADDRESS the peer; labels")
+    func ipv4Peer() throws {
+        let addresses = try RecordedMessages("ipv4-peer").addresses
+        #expect(addresses[0].local.description == "10.9.9.1")
+        #expect(addresses[0].peer?.description == "10.9.9.2")
+        #expect(addresses[0].prefixLength == 32)
+        #expect(addresses[0].label == "veth0")
+        #expect(addresses[1].local.description == "192.0.2.1")
+        #expect(addresses[1].peer == nil)
+        #expect(addresses[1].label == "veth0:web")
+    }
+
+    @Test("IPv6 with a peer carries IFA_LOCAL; without, only IFA_ADDRESS")
+    func ipv6Peer() throws {
+        let addresses = try RecordedMessages("dump-addresses").addresses
+        let withPeer = try #require(addresses.first { $0.local.description == "2001:db8:72::1" })
+        #expect(withPeer.peer?.description == "2001:db8:72::2")
+        let plain = try #require(addresses.first { $0.local.description == "2001:db8:70::1" })
+        #expect(plain.peer == nil)
+    }
+
+    @Test("IFA_CACHEINFO lifetimes; 0xFFFFFFFF is forever")
+    func lifetimes() throws {
+        let repeated = try RecordedMessages("ipv6-lifetime-repeat").addresses
+        #expect(
+            repeated.map(\.lifetimes) == [
+                AddressLifetimes(preferred: 500, valid: 1000), AddressLifetimes(preferred: 400, valid: 900),
+            ])
+        let permanent = try RecordedMessages("ipv6-nodad").addresses[0]
+        #expect(permanent.lifetimes == AddressLifetimes(preferred: nil, valid: nil))
+    }
+
+    @Test("links: name, flags, operstate; deletion")
+    func links() throws {
+        let links = try RecordedMessages("dump-links").links
+        #expect(links.map(\.name) == ["lo", "veth0", "veth2"])
+        #expect(links[1].flags.contains([.up, .running, .lowerUp]))
+        #expect(links[1].operationalState?.name == "up")
+        #expect(!links[2].flags.contains(.up))
+        let deleted = try RecordedMessages("link-delete").links.last
+        #expect(deleted?.isDeletion == true)
+    }
+
+    @Test("RTM_NEWPREFIX names the link that got a SLAAC address")
+    func newPrefix() throws {
+        let recorded = try RecordedMessages("ipv6-optimistic-slaac")
+        guard case .prefix(let prefix) = recorded.entries[0].message.payload else {
+            Issue.record("first message is not RTM_NEWPREFIX")
+            return
+        }
+        #expect(prefix.ifindex == 2)
+        #expect(prefix.prefix?.description == "2001:db8:1::")
+        #expect(prefix.prefixLength == 64)
+        let optimistic = try #require(recorded.addresses.first { $0.flags.contains(.optimistic) })
+        #expect(optimistic.flags.names(family: .inet6) == ["optimistic", "tentative", "mngtmpaddr"])
+    }
+
+    @Test("dump replies end with NLMSG_DONE and carry the requester's port and sequence")
+    func dumpFraming() throws {
+        let recorded = try RecordedMessages("dump-strict-ifindex")
+        #expect(recorded.entries.last?.message.payload == .done)
+        #expect(recorded.entries.allSatisfy { $0.message.header.sequence == 1 && $0.message.header.portID == 4242 })
+        #expect(recorded.addresses.allSatisfy { $0.ifindex == 2 })
+    }
+
+    @Test("a truncated message breaks framing; a bad attribute makes the message malformed")
+    func corruptInput() throws {
+        let entry = try RecordedMessages("ipv6-nodad").entries[0]
+        let truncated = NetlinkMessage.decode(datagram: Array(entry.bytes.dropLast(8)))
+        #expect(truncated.isFramingBroken)
+        #expect(truncated.messages.isEmpty)
+
+        // IFA_ADDRESS (at offset 24) claims 5 bytes for an IPv6 address.
+        var bytes = entry.bytes
+        #expect(bytes[26] == 1 && bytes[27] == 0)  // attribute type IFA_ADDRESS
+        bytes[24] = 4 + 5
+        let malformed = NetlinkMessage.decode(datagram: bytes)
+        #expect(malformed.messages.first?.payload == .malformed)
+    }
+
+    @Test("several messages in one datagram decode in order")
+    func multipleMessages() throws {
+        let recorded = try RecordedMessages("dump-addresses")
+        let datagram = NetlinkMessage.decode(datagram: recorded.entries.flatMap(\.bytes))
+        #expect(!datagram.isFramingBroken)
+        #expect(datagram.messages == recorded.entries.map(\.message))
+    }
+}

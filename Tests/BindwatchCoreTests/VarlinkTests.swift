@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOEmbedded
+import Synchronization
+import Testing
+
+@testable import BindwatchCore
+
+@Suite("Varlink framing and calls")
+struct VarlinkTests {
+    private func frames(_ chunks: [String]) throws -> [String] {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(VarlinkFrameDecoder()))
+        for chunk in chunks { try channel.writeInbound(ByteBuffer(string: chunk)) }
+        var result: [String] = []
+        while let frame = try channel.readInbound(as: ByteBuffer.self) { result.append(String(buffer: frame)) }
+        return result
+    }
+
+    @Test("messages split on NUL, across and within reads")
+    func framing() throws {
+        #expect(try frames(["{\"a\":1}\0{\"b\"", ":2}\0{\"c\":3}"]) == ["{\"a\":1}", "{\"b\":2}"])
+        #expect(try frames(["\0\0"]) == ["", ""])
+    }
+
+    @Test("more than 64 KiB without a NUL is refused")
+    func tooLarge() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(VarlinkFrameDecoder()))
+        let chunk = String(repeating: "x", count: 32 * 1024)
+        try channel.writeInbound(ByteBuffer(string: chunk))
+        try channel.writeInbound(ByteBuffer(string: chunk))
+        #expect(throws: VarlinkProtocolError.messageTooLarge(limit: 65536)) {
+            try channel.writeInbound(ByteBuffer(string: "y"))
+        }
+    }
+
+    @Test(
+        "requests parse; bad ones say why",
+        arguments: [
+            ("{\"method\":\"io.bindwatch.List\",\"parameters\":{\"all\":true},\"more\":true}", nil),
+            ("not json", "not valid JSON"),
+            ("[1,2]", "not a JSON object"),
+            ("{\"parameters\":{}}", "no \"method\""),
+            ("{\"method\":\"x\",\"parameters\":[]}", "not an object"),
+            (String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000), "not valid JSON"),
+        ] as [(String, String?)])
+    func requests(text: String, expectedError: String?) {
+        do {
+            let request = try VarlinkRequest(message: ByteBuffer(string: text))
+            #expect(expectedError == nil)
+            #expect(request.method == "io.bindwatch.List" && request.more && request.parameters["all"] == .bool(true))
+        } catch {
+            let description = error.description
+            #expect(expectedError.map { description.contains($0) } == true, "\(description)")
+            #expect(description.count < 300)
+        }
+    }
+
+    @Test("invalid UTF-8 is refused")
+    func invalidUTF8() {
+        var buffer = ByteBuffer(string: "{\"method\":\"")
+        buffer.writeBytes([0xFF, 0xFE])
+        buffer.writeString("\"}")
+        #expect(throws: VarlinkProtocolError.self) { try VarlinkRequest(message: buffer) }
+    }
+
+    @Test("JSON strings are escaped")
+    func escaping() throws {
+        var json = JSONWriter()
+        json.string("a\"b\\c\n\u{01}é")
+        let text = String(buffer: json.buffer)
+        #expect(text == "\"a\\\"b\\\\c\\n\\u0001é\"")
+        #expect(try JSONDecoder().decode(String.self, from: Data(text.utf8)) == "a\"b\\c\n\u{01}é")
+    }
+
+    @Test("the served IDL equals the checked-in .varlink file")
+    func interfaceFile() throws {
+        let url = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/BindwatchCore/Varlink/io.bindwatch.varlink")
+        #expect(try String(contentsOf: url, encoding: .utf8) == InterfaceDescription.bindwatch)
+    }
+
+    // MARK: Calls against a table
+
+    private final class CollectingSink: ReplySink {
+        let messages = Mutex<[String]>([])
+        func send(_ message: ByteBuffer) async throws {
+            var message = message
+            #expect(message.readableBytesView.last == 0)
+            message.moveWriterIndex(to: message.writerIndex - 1)
+            messages.withLock { $0.append(String(buffer: message)) }
+        }
+        var replies: [JSONValue] {
+            messages.withLock { $0 }.map { try! JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+        }
+    }
+
+    private func call(_ method: String, _ parameters: [String: JSONValue] = [:], more: Bool = false) async throws
+        -> [JSONValue]
+    {
+        let table = AddressTable(logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent)
+        _ = await table.apply(try RecordedMessages("dump-links").payloads)
+        _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
+        await table.markReady()
+        let dispatcher = VarlinkDispatcher(table: table, statistics: ServerStatistics(), startedAt: .now())
+        let sink = CollectingSink()
+        _ = try await dispatcher.handle(
+            VarlinkRequest(method: method, parameters: parameters, more: more), sink: sink, peerClosed: OneShotSignal(),
+            logger: Logger(label: "test"))
+        return sink.replies
+    }
+
+    @Test(
+        "errors for unknown methods, interfaces and parameters",
+        arguments: [
+            ("io.bindwatch.Nope", [:], "org.varlink.service.MethodNotFound"),
+            ("org.example.Thing", [:], "org.varlink.service.InterfaceNotFound"),
+            ("io.bindwatch.List", ["bogus": .bool(true)], "org.varlink.service.InvalidParameter"),
+            ("io.bindwatch.List", ["family": .string("inet7")], "org.varlink.service.InvalidParameter"),
+            ("io.bindwatch.List", ["all": .string("yes")], "org.varlink.service.InvalidParameter"),
+            ("io.bindwatch.Watch", [:], "org.varlink.service.ExpectedMore"),
+            ("io.bindwatch.Wait", ["address": .string("not-an-address")], "io.bindwatch.InvalidAddress"),
+            (
+                "io.bindwatch.Wait", ["address": .string("192.0.2.99"), "timeout": .number(0.05)],
+                "io.bindwatch.Timeout"
+            ),
+            (
+                "org.varlink.service.GetInterfaceDescription", ["interface": .string("x.y")],
+                "org.varlink.service.InterfaceNotFound"
+            ),
+        ] as [(String, [String: JSONValue], String)])
+    func errors(method: String, parameters: [String: JSONValue], error: String) async throws {
+        let replies = try await call(method, parameters)
+        #expect(replies.count == 1)
+        #expect(replies.first?["error"] == .string(error))
+    }
+
+    @Test("List: bindable set by default, filters, generation")
+    func list() async throws {
+        let bindable = try await call("io.bindwatch.List")
+        guard case .array(let addresses)? = bindable.first?["parameters"]?["addresses"] else {
+            Issue.record("no addresses")
+            return
+        }
+        // 2001:db8:71::1 is still tentative in the recorded dump.
+        #expect(addresses.count == 7)
+        let all = try await call(
+            "io.bindwatch.List", ["all": .bool(true), "family": .string("inet6"), "interface": .string("veth0")])
+        guard case .array(let inet6)? = all.first?["parameters"]?["addresses"] else {
+            Issue.record("no addresses")
+            return
+        }
+        #expect(inet6.count == 4)
+        let tentative = inet6.first { $0["address"] == .string("2001:db8:71::1") }
+        #expect(tentative?["bindable"] == .bool(false))
+        #expect(tentative?["reasons"] == .array([.string("tentative")]))
+        #expect(tentative?["id"] == .string("2/2001:db8:71::1"))
+        #expect(tentative?["flags"] == .array([.string("tentative"), .string("permanent")]))
+        #expect(tentative?["preferredLifetime"] == .null)
+    }
+
+    @Test("Wait answers at once when a match is bindable, skipping loopback")
+    func waitImmediate() async throws {
+        let replies = try await call("io.bindwatch.Wait", ["family": .string("inet")])
+        #expect(replies.first?["parameters"]?["address"]?["address"] != .string("127.0.0.1"))
+        #expect(replies.first?["parameters"]?["address"]?["family"] == .string("inet"))
+        let exact = try await call("io.bindwatch.Wait", ["address": .string("fe80::b0:ff:fe00:1%veth0")])
+        #expect(exact.first?["parameters"]?["address"]?["interface"] == .string("veth0"))
+    }
+
+    @Test("GetInfo and GetInterfaceDescription")
+    func service() async throws {
+        let info = try await call("org.varlink.service.GetInfo")
+        #expect(
+            info.first?["parameters"]?["interfaces"]
+                == .array([.string("org.varlink.service"), .string("io.bindwatch")]))
+        let description = try await call(
+            "org.varlink.service.GetInterfaceDescription", ["interface": .string("io.bindwatch")])
+        #expect(description.first?["parameters"]?["description"] == .string(InterfaceDescription.bindwatch))
+    }
+
+    @Test("List with more streams parts; the last has snapshotComplete")
+    func listMore() async throws {
+        let replies = try await call("io.bindwatch.List", ["all": .bool(true)], more: true)
+        #expect(replies.count == 1)
+        #expect(replies.last?["parameters"]?["snapshotComplete"] == .bool(true))
+        #expect(replies.last?["continues"] == nil)
+    }
+}

@@ -1,0 +1,175 @@
+import BindwatchCore
+import Foundation
+import Glibc
+import Testing
+
+extension IntegrationTests {
+    @Suite("bindwatchd against the real kernel")
+    struct KernelBehaviourTests {
+        @Test("DAD success: tentative (bind fails with errno 99), then bindable (bind works)")
+        func dadSuccess() async throws {
+            try await NetworkNamespace.with { peer in
+                try await withDaemon { namespace, daemon in
+                    try namespace.addVeth("veth0", peer: "veth1", in: peer)
+                    try namespace.sysctl("net.ipv6.conf.veth0.dad_transmits=3")
+                    try namespace.ip("addr", "add", "2001:db8:10::1/64", "dev", "veth0")
+                    let ifindex = try namespace.ifindex("veth0")
+                    let id = "\(ifindex)/2001:db8:10::1"
+                    let tentative = try await daemon.waitForAddresses("the tentative address") { $0[id] != nil }
+                    #expect(tentative[id]?["reasons"]?.stringArray == ["tentative"])
+                    #expect(try namespace.bindResults(["2001:db8:10::1"])["2001:db8:10::1"] == Int(EADDRNOTAVAIL))
+                    try await expectMatchesKernel(daemon, namespace)
+
+                    // Wait answers when DAD ends, without polling.
+                    let waited = try await daemon.call("io.bindwatch.Wait") { json in
+                        json.field("address", "2001:db8:10::1")
+                        json.key("timeout")
+                        json.double(30)
+                    }
+                    #expect(waited.first?.parameters["address"]?["id"]?.text == id)
+                    #expect(try namespace.bindResults(["2001:db8:10::1"])["2001:db8:10::1"] == 0)
+                    try await expectMatchesKernel(daemon, namespace)
+                }
+            }
+        }
+
+        @Test("DAD failure with the duplicate across a veth; a usable copy on another link still binds")
+        func dadFailure() async throws {
+            try await NetworkNamespace.with { peer in
+                try await withDaemon { namespace, daemon in
+                    try namespace.addVeth("veth0", peer: "veth1", in: peer)
+                    try peer.ip("addr", "add", "2001:db8:20::1/64", "dev", "veth1", "nodad")
+                    try namespace.sysctl("net.ipv6.conf.veth0.dad_transmits=1")
+                    try namespace.ip("addr", "add", "2001:db8:20::1/64", "dev", "veth0")
+                    let id = "\(try namespace.ifindex("veth0"))/2001:db8:20::1"
+                    let failed = try await daemon.waitForAddresses("dadfailed") {
+                        $0[id]?["reasons"]?.stringArray == ["dadfailed"]
+                    }
+                    #expect(failed[id]?["flags"]?.stringArray.contains("tentative") == true)
+                    #expect(try namespace.bindResults(["2001:db8:20::1"])["2001:db8:20::1"] == Int(EADDRNOTAVAIL))
+                    try await expectMatchesKernel(daemon, namespace)
+
+                    // The same address working on another link: bind() ignores which link.
+                    try namespace.addVeth("veth2", peer: "veth3")
+                    try namespace.ip("addr", "add", "2001:db8:20::1/64", "dev", "veth2", "nodad")
+                    let other = "\(try namespace.ifindex("veth2"))/2001:db8:20::1"
+                    try await daemon.waitForAddresses("the second copy") { $0[other]?["bindable"] == .bool(true) }
+                    #expect(try namespace.bindResults(["2001:db8:20::1"])["2001:db8:20::1"] == 0)
+                    try await expectMatchesKernel(daemon, namespace)
+                }
+            }
+        }
+
+        @Test("preferred_lft 0 deprecates: the kernel still binds it, the default policy does not publish it")
+        func deprecated() async throws {
+            try await withDaemon { namespace, daemon in
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.ip(
+                    "addr", "add", "2001:db8:30::1/64", "dev", "veth0", "nodad", "valid_lft", "3600", "preferred_lft",
+                    "1800")
+                let id = "\(try namespace.ifindex("veth0"))/2001:db8:30::1"
+                try await daemon.waitForAddresses("the address") { $0[id]?["bindable"] == .bool(true) }
+                try namespace.ip(
+                    "addr", "change", "2001:db8:30::1/64", "dev", "veth0", "nodad", "valid_lft", "3600",
+                    "preferred_lft", "0")
+                let addresses = try await daemon.waitForAddresses("deprecated") {
+                    $0[id]?["reasons"]?.stringArray == ["deprecated"]
+                }
+                #expect(addresses[id]?["flags"]?.stringArray.contains("deprecated") == true)
+                #expect(addresses[id]?["preferredLifetime"] == .number(0))
+                #expect(try namespace.bindResults(["2001:db8:30::1"])["2001:db8:30::1"] == 0)
+                try await expectMatchesKernel(daemon, namespace)
+            }
+        }
+
+        @Test("an optimistic SLAAC address from a router advertisement shows at once, before any RTM_NEWADDR")
+        func optimisticSLAAC() async throws {
+            try await NetworkNamespace.with { router in
+                try await withDaemon { namespace, daemon in
+                    try namespace.ip(
+                        "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", router.name)
+                    for setting in ["optimistic_dad=1", "accept_ra=1", "forwarding=0", "dad_transmits=5"] {
+                        try namespace.sysctl("net.ipv6.conf.veth0.\(setting)")
+                    }
+                    try router.sysctl("net.ipv6.conf.veth1.accept_ra=0")
+                    try namespace.ip("link", "set", "veth0", "up")
+                    try router.ip("link", "set", "veth1", "up")
+                    try router.exec([
+                        "python3", Command.script("send-router-advertisement.py"), "--interface", "veth1",
+                        "--prefix", "2001:db8:1::", "--prefix-length", "64",
+                    ])
+                    let addresses = try await daemon.waitForAddresses(
+                        timeout: .seconds(10), "the optimistic SLAAC address"
+                    ) {
+                        $0.values.contains {
+                            $0["address"]?.text.hasPrefix("2001:db8:1:") == true
+                                && $0["flags"]?.stringArray.contains("optimistic") == true
+                        }
+                    }
+                    let slaac = try #require(
+                        addresses.values.first { $0["address"]?.text.hasPrefix("2001:db8:1:") == true })
+                    #expect(slaac["reasons"]?.stringArray == ["optimistic"])
+                    let text = slaac["address"]?.text ?? ""
+                    // Optimistic addresses bind although the kernel also flags them tentative.
+                    #expect(try namespace.bindResults([text])[text] == 0)
+                    try await expectMatchesKernel(daemon, namespace)
+                    try await daemon.waitForAddresses("DAD to end") {
+                        $0[slaac["id"]?.text ?? ""]?["bindable"] == .bool(true)
+                    }
+                }
+            }
+        }
+
+        @Test("link down, up, rename and delete")
+        func linkLifecycle() async throws {
+            try await withDaemon { namespace, daemon in
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.ip("addr", "add", "2001:db8:60::1/64", "dev", "veth0", "nodad")
+                try namespace.ip("addr", "add", "203.0.113.1/24", "dev", "veth0")
+                let ifindex = try namespace.ifindex("veth0")
+                try await expectMatchesKernel(daemon, namespace)
+
+                try namespace.ip("link", "set", "veth0", "down")
+                let down = try await daemon.waitForAddresses("IPv6 gone after link down") {
+                    $0["\(ifindex)/2001:db8:60::1"] == nil
+                }
+                #expect(down["\(ifindex)/203.0.113.1/24"]?["reasons"]?.stringArray == ["link-down"])
+                try await expectMatchesKernel(daemon, namespace)
+
+                try namespace.ip("link", "set", "veth0", "name", "uplink0")
+                try await daemon.waitForAddresses("the rename") {
+                    $0["\(ifindex)/203.0.113.1/24"]?["interface"]?.text == "uplink0"
+                }
+
+                try namespace.ip("link", "set", "uplink0", "up")
+                // The kernel makes a link-local address on the way up and announces it only after DAD.
+                try await daemon.waitForAddresses("the link-local address") {
+                    $0.values.contains {
+                        $0["ifindex"]?.text == "\(ifindex)" && $0["address"]?.text.hasPrefix("fe80:") == true
+                    }
+                }
+                try await expectMatchesKernel(daemon, namespace)
+
+                try namespace.ip("link", "del", "uplink0")
+                try await daemon.waitForAddresses("the link's addresses gone") {
+                    !$0.values.contains { $0["ifindex"]?.text == "\(ifindex)" }
+                }
+                try await expectMatchesKernel(daemon, namespace)
+            }
+        }
+
+        @Test("IPv4 point-to-point: the local address, not the peer")
+        func pointToPoint() async throws {
+            try await withDaemon { namespace, daemon in
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.ip("addr", "add", "10.9.9.1", "peer", "10.9.9.2/32", "dev", "veth0")
+                let id = "\(try namespace.ifindex("veth0"))/10.9.9.1/32/peer/10.9.9.2"
+                let addresses = try await daemon.waitForAddresses("the p2p address") { $0[id] != nil }
+                #expect(addresses[id]?["address"]?.text == "10.9.9.1")
+                #expect(addresses[id]?["peer"]?.text == "10.9.9.2")
+                #expect(!addresses.values.contains { $0["address"]?.text == "10.9.9.2" })
+                try await expectMatchesKernel(daemon, namespace)
+            }
+        }
+    }
+}

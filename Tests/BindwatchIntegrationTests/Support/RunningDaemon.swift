@@ -1,0 +1,145 @@
+import BindwatchCore
+import Foundation
+import Glibc
+import NIOCore
+
+/// bindwatchd running inside a test namespace, talked to over its socket.
+final class RunningDaemon: @unchecked Sendable {
+    // @unchecked: `process` is only touched by the test task that owns this value.
+    let socketPath: String
+    let directory: String
+    private let process: Process
+    private let logPath: String
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Starts the daemon in `namespace` and returns once it answers GetStatus.
+    static func start(in namespace: NetworkNamespace, socketPath: String? = nil, arguments: [String] = []) async throws
+        -> RunningDaemon
+    {
+        let directory = try Command.run(["mktemp", "-d", "/tmp/bindwatch-test.XXXXXX"]).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let socketPath = socketPath ?? "\(directory)/io.bindwatch"
+        let logPath = "\(directory)/daemon.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // `ip netns exec` execs the daemon after setns: the pid is the daemon's.
+        process.arguments =
+            [
+                "ip", "netns", "exec", namespace.name, IntegrationEnvironment.daemonPath,
+                "--socket", socketPath, "--log-level", "debug",
+            ] + arguments
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let daemon = RunningDaemon(socketPath: socketPath, directory: directory, process: process, logPath: logPath)
+        do {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while true {
+                if !process.isRunning { throw DaemonFailure("bindwatchd exited during start-up: \(daemon.log)") }
+                if (try? await daemon.status()) != nil { break }
+                if ContinuousClock.now > deadline {
+                    throw DaemonFailure("bindwatchd did not answer within 30 s: \(daemon.log)")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        } catch {
+            daemon.stop()
+            throw error
+        }
+        return daemon
+    }
+
+    private init(socketPath: String, directory: String, process: Process, logPath: String) {
+        self.socketPath = socketPath
+        self.directory = directory
+        self.process = process
+        self.logPath = logPath
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var isRunning: Bool { process.isRunning }
+
+    /// SIGTERM, then SIGKILL if it does not stop within 10 s; removes the directory.
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
+            process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var terminationStatus: Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    // MARK: Calls
+
+    func call(
+        _ method: String, more: Bool = false, _ parameters: @escaping @Sendable (inout JSONWriter) -> Void = { _ in }
+    )
+        async throws -> [VarlinkClient.Reply]
+    {
+        try await VarlinkClient.withConnection(socketPath: socketPath) { handle in
+            try await handle.send(method: method, more: more, parameters: parameters)
+            var replies: [VarlinkClient.Reply] = []
+            for try await reply in handle.replies() {
+                replies.append(reply)
+                if !reply.continues { break }
+            }
+            return replies
+        }
+    }
+
+    func status() async throws -> [String: JSONValue] {
+        try await call("io.bindwatch.GetStatus").first?.parameters ?? [:]
+    }
+
+    /// Every address (`all: true`), by id.
+    func addresses(all: Bool = true) async throws -> [String: JSONValue] {
+        let replies = try await call("io.bindwatch.List", more: true) { json in json.field("all", all) }
+        var result: [String: JSONValue] = [:]
+        for reply in replies {
+            guard case .array(let addresses)? = reply.parameters["addresses"] else { continue }
+            for address in addresses { if case .string(let id)? = address["id"] { result[id] = address } }
+        }
+        return result
+    }
+
+    /// Polls until `condition` holds for the daemon's addresses, or fails after `timeout`.
+    @discardableResult
+    func waitForAddresses(
+        timeout: Duration = .seconds(20), _ what: String, _ condition: ([String: JSONValue]) throws -> Bool
+    ) async throws -> [String: JSONValue] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let addresses = try await addresses()
+            if try condition(addresses) { return addresses }
+            if ContinuousClock.now > deadline {
+                throw DaemonFailure("timed out waiting for \(what); daemon has \(addresses.keys.sorted())")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
+struct DaemonFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension JSONValue {
+    var stringArray: [String] {
+        guard case .array(let values) = self else { return [] }
+        return values.compactMap { if case .string(let text) = $0 { text } else { nil } }
+    }
+}
