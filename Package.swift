@@ -59,6 +59,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Measures the table's costs; `swift run -c release bindwatch-benchmark`.
+        .executableTarget(
+            name: "bindwatch-benchmark",
+            dependencies: [
+                "BindwatchCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/bindwatch-benchmark"
+        ),
         .testTarget(
             name: "BindwatchCoreTests",
             dependencies: [

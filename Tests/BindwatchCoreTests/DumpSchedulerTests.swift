@@ -2,7 +2,7 @@ import Testing
 
 @testable import BindwatchCore
 
-@Suite("Dump scheduling and resync")
+@Suite("Dump scheduling and resync", .timeLimit(.minutes(1)))
 struct DumpSchedulerTests {
     private func header(_ sequence: UInt32, port: UInt32 = 77, flags: UInt16 = 0) -> NetlinkMessage.Header {
         NetlinkMessage.Header(type: 20, flags: flags, sequence: sequence, portID: port)

@@ -1,7 +1,7 @@
 import BindwatchCore
 import Testing
 
-@Suite("Decoding recorded netlink messages")
+@Suite("Decoding recorded netlink messages", .timeLimit(.minutes(1)))
 struct NetlinkDecodingTests {
     @Test("every recorded message decodes, unknown attributes skipped", arguments: RecordedMessages.allNames)
     func everyMessageDecodes(name: String) throws {

@@ -2,7 +2,7 @@ import Testing
 
 @testable import BindwatchCore
 
-@Suite("Bindable verdict and reasons")
+@Suite("Bindable verdict and reasons", .timeLimit(.minutes(1)))
 struct PolicyTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var flags: AddressFlags
@@ -81,7 +81,7 @@ struct PolicyTests {
     }
 }
 
-@Suite("Address flags")
+@Suite("Address flags", .timeLimit(.minutes(1)))
 struct AddressFlagsTests {
     @Test("bit 0x01 is temporary for IPv6 and secondary for IPv4")
     func sharedBit() {
@@ -103,7 +103,7 @@ struct AddressFlagsTests {
     }
 }
 
-@Suite("Address identity")
+@Suite("Address identity", .timeLimit(.minutes(1)))
 struct AddressIdentityTests {
     @Test("ids as the kernel identifies addresses")
     func ids() throws {

@@ -7,7 +7,7 @@ import Testing
 
 @testable import BindwatchCore
 
-@Suite("Varlink framing and calls")
+@Suite("Varlink framing and calls", .timeLimit(.minutes(1)))
 struct VarlinkTests {
     private func frames(_ chunks: [String]) throws -> [String] {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(VarlinkFrameDecoder()))

@@ -26,10 +26,10 @@ public actor AddressTable {
     }
 
     /// What applying a batch of kernel messages found that the monitor must act on.
-    struct ApplyOutcome {
+    package struct ApplyOutcome {
         /// Links that gained IFF_UP, IFF_RUNNING or IFF_LOWER_UP: the kernel has just made
         /// addresses on them (link-local) that it will not announce until DAD ends.
-        var linksCameUp: [Int32] = []
+        package var linksCameUp: [Int32] = []
     }
 
     private var links: [Int32: LinkEntry] = [:]
@@ -73,7 +73,7 @@ public actor AddressTable {
         await withCheckedContinuation { readinessWaiters.append($0) }
     }
 
-    func markReady() {
+    package func markReady() {
         guard !isReady else { return }
         isReady = true
         for waiter in readinessWaiters { waiter.resume() }
@@ -133,7 +133,7 @@ public actor AddressTable {
                 result.append(record.published(key: key, interface: entry.link.name, now: now))
             }
         }
-        result.sort(by: PreferenceOrder.areInIncreasingOrder)
+        PreferenceOrder.sort(&result)
         return result
     }
 
@@ -141,35 +141,34 @@ public actor AddressTable {
 
     /// Starts a mark-and-sweep resync: from now on every address and link the kernel mentions
     /// is marked; `endSweep` removes the rest.
-    func beginSweep() -> UInt32 {
+    package func beginSweep() -> UInt32 {
         sweep &+= 1
         return sweep
     }
 
     /// Removes whatever neither the dump nor an event confirmed since `beginSweep`.
-    func endSweep(_ sweep: UInt32) -> Int {
+    package func endSweep(_ sweep: UInt32) -> Int {
         var removed = 0
         let now = MonotonicInstant.now()
         for ifindex in Array(links.keys) {
-            guard var entry = links[ifindex] else { continue }
+            guard let entry = links[ifindex] else { continue }
             if entry.confirmedSweep != sweep {
                 removed += removeLink(ifindex, now: now)
                 continue
             }
             let stale = entry.addresses.filter { $0.value.confirmedSweep != sweep }
             for (key, record) in stale {
-                entry.addresses[key] = nil
+                links[ifindex]!.addresses[key] = nil
                 removed += 1
                 forget(record)
                 publish(before: record.published(key: key, interface: entry.link.name, now: now), after: nil)
             }
-            links[ifindex] = entry
         }
         return removed
     }
 
     /// Applies kernel messages in order: dump replies and events alike are upserts.
-    func apply(_ payloads: [NetlinkMessage.Payload]) -> ApplyOutcome {
+    package func apply(_ payloads: [NetlinkMessage.Payload]) -> ApplyOutcome {
         var outcome = ApplyOutcome()
         let now = MonotonicInstant.now()
         for payload in payloads {
@@ -188,31 +187,31 @@ public actor AddressTable {
         return outcome
     }
 
+    // Entries are mutated in place through `links[ifindex]!`: copying a LinkEntry out and back
+    // would copy its address dictionary, and every event would cost as much as the link's
+    // whole table.
     private func apply(_ message: AddressMessage, now: MonotonicInstant) {
         let key = AddressKey(message)
-        var entry = links[message.ifindex] ?? placeholderLink(message)
-        let old = entry.addresses[key]
+        if links[message.ifindex] == nil { links[message.ifindex] = placeholderLink(message) }
+        let link = links[message.ifindex]!.link
         if message.isDeletion {
-            guard let old else { return }
-            entry.addresses[key] = nil
-            links[message.ifindex] = entry
+            guard let old = links[message.ifindex]!.addresses.removeValue(forKey: key) else { return }
             forget(old)
-            publish(before: old.published(key: key, interface: entry.link.name, now: now), after: nil)
+            publish(before: old.published(key: key, interface: link.name, now: now), after: nil)
             return
         }
         let record = AddressRecord(
             prefixLength: message.prefixLength, scope: message.scope, flags: message.flags, peer: message.peer,
             label: message.label, lifetimes: message.lifetimes, receivedAt: now,
             reasons: policy.reasons(
-                flags: message.flags, family: message.family, link: entry.link.flags, interfaceName: entry.link.name),
+                flags: message.flags, family: message.family, link: link.flags, interfaceName: link.name),
             confirmedSweep: sweep)
-        entry.addresses[key] = record
-        links[message.ifindex] = entry
+        let old = links[message.ifindex]!.addresses.updateValue(record, forKey: key)
         if let old { forget(old) }
         remember(record)
-        let after = record.published(key: key, interface: entry.link.name, now: now)
+        let after = record.published(key: key, interface: link.name, now: now)
         if let old {
-            let before = old.published(key: key, interface: entry.link.name, now: now)
+            let before = old.published(key: key, interface: link.name, now: now)
             if !before.isSameExceptLifetimes(as: after) { publish(before: before, after: after) }
         } else {
             publish(before: nil, after: after)
@@ -225,39 +224,40 @@ public actor AddressTable {
             _ = removeLink(message.ifindex, now: now)
             return false
         }
-        var entry =
-            links[message.ifindex]
-            ?? LinkEntry(
+        if links[message.ifindex] == nil {
+            links[message.ifindex] = LinkEntry(
                 link: Link(
                     index: message.ifindex, name: message.name ?? "if\(message.ifindex)", flags: [],
                     operationalState: OperationalState(rawValue: 0), hardwareType: message.hardwareType),
                 isKnown: false, confirmedSweep: sweep)
-        let old = entry.link
-        let wasKnown = entry.isKnown
-        entry.link.name = message.name ?? old.name
-        entry.link.flags = message.flags
-        entry.link.operationalState = message.operationalState ?? old.operationalState
-        entry.link.hardwareType = message.hardwareType
-        entry.isKnown = true
-        entry.confirmedSweep = sweep
+        }
+        let old = links[message.ifindex]!.link
+        let wasKnown = links[message.ifindex]!.isKnown
+        var link = old
+        link.name = message.name ?? old.name
+        link.flags = message.flags
+        link.operationalState = message.operationalState ?? old.operationalState
+        link.hardwareType = message.hardwareType
+        links[message.ifindex]!.link = link
+        links[message.ifindex]!.isKnown = true
+        links[message.ifindex]!.confirmedSweep = sweep
         let cameUp = !message.flags.intersection(LinkFlags.state).isSubset(of: wasKnown ? old.flags : [])
 
-        if old.name != entry.link.name || old.flags != entry.link.flags {
+        if old.name != link.name || old.flags != link.flags {
             // A rename or a state change can change every address's interface or verdict.
-            for (key, record) in entry.addresses {
+            for key in Array(links[message.ifindex]!.addresses.keys) {
+                let record = links[message.ifindex]!.addresses[key]!
                 var updated = record
                 updated.reasons = policy.reasons(
-                    flags: record.flags, family: key.local.family, link: entry.link.flags,
-                    interfaceName: entry.link.name)
-                entry.addresses[key] = updated
+                    flags: record.flags, family: key.local.family, link: link.flags, interfaceName: link.name)
+                links[message.ifindex]!.addresses[key] = updated
                 forget(record)
                 remember(updated)
                 let before = record.published(key: key, interface: old.name, now: now)
-                let after = updated.published(key: key, interface: entry.link.name, now: now)
+                let after = updated.published(key: key, interface: link.name, now: now)
                 if !before.isSameExceptLifetimes(as: after) { publish(before: before, after: after) }
             }
         }
-        links[message.ifindex] = entry
         return cameUp
     }
 
@@ -285,21 +285,21 @@ public actor AddressTable {
         guard newPolicy != policy else { return }
         policy = newPolicy
         let now = MonotonicInstant.now()
-        for (ifindex, var entry) in links {
-            for (key, record) in entry.addresses {
+        for ifindex in Array(links.keys) {
+            let link = links[ifindex]!.link
+            for key in Array(links[ifindex]!.addresses.keys) {
+                let record = links[ifindex]!.addresses[key]!
                 var updated = record
                 updated.reasons = policy.reasons(
-                    flags: record.flags, family: key.local.family, link: entry.link.flags,
-                    interfaceName: entry.link.name)
+                    flags: record.flags, family: key.local.family, link: link.flags, interfaceName: link.name)
                 guard updated.reasons != record.reasons else { continue }
-                entry.addresses[key] = updated
+                links[ifindex]!.addresses[key] = updated
                 forget(record)
                 remember(updated)
                 publish(
-                    before: record.published(key: key, interface: entry.link.name, now: now),
-                    after: updated.published(key: key, interface: entry.link.name, now: now))
+                    before: record.published(key: key, interface: link.name, now: now),
+                    after: updated.published(key: key, interface: link.name, now: now))
             }
-            links[ifindex] = entry
         }
     }
 

@@ -45,6 +45,24 @@ public struct AddressMessage: Sendable, Equatable {
     public var address: IPAddress
     public var label: String?
     public var lifetimes: AddressLifetimes?
+
+    package init(
+        isDeletion: Bool, family: AddressFamily, prefixLength: UInt8, scope: AddressScope, ifindex: Int32,
+        flags: AddressFlags, local: IPAddress, peer: IPAddress? = nil, label: String? = nil,
+        lifetimes: AddressLifetimes? = nil
+    ) {
+        self.isDeletion = isDeletion
+        self.family = family
+        self.prefixLength = prefixLength
+        self.scope = scope
+        self.ifindex = ifindex
+        self.flags = flags
+        self.local = local
+        self.peer = peer
+        self.address = peer ?? local
+        self.label = label
+        self.lifetimes = lifetimes
+    }
 }
 
 /// IFA_CACHEINFO: seconds remaining when the kernel sent the message; nil means forever.
@@ -72,6 +90,18 @@ public struct LinkMessage: Sendable, Equatable {
     public var flags: LinkFlags
     public var operationalState: OperationalState?
     public var hardwareType: UInt16
+
+    package init(
+        isDeletion: Bool, ifindex: Int32, name: String?, flags: LinkFlags, operationalState: OperationalState?,
+        hardwareType: UInt16
+    ) {
+        self.isDeletion = isDeletion
+        self.ifindex = ifindex
+        self.name = name
+        self.flags = flags
+        self.operationalState = operationalState
+        self.hardwareType = hardwareType
+    }
 }
 
 /// RTM_NEWPREFIX: the kernel processed a router advertisement's prefix on `ifindex`.

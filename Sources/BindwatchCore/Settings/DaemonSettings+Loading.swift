@@ -1,4 +1,5 @@
 import Configuration
+import Foundation
 import Logging
 import SystemPackage
 
@@ -32,10 +33,15 @@ extension DaemonSettings {
     /// key and its source, never a silent default.
     public static func load(from sources: Sources) async throws -> DaemonSettings {
         let path = sources.configPath ?? defaultConfigPath(environment: sources.environment)
-        let file: FileProvider<YAMLSnapshot>
+        let file: any ConfigProvider
         do {
-            file = try await FileProvider<YAMLSnapshot>(
-                filePath: FilePath(path), allowMissing: sources.configPath == nil)
+            if Self.hasNoSettings(path) {
+                // YAML calls an empty document null, not a mapping; for a config file it means defaults.
+                file = InMemoryProvider(name: path, values: [:])
+            } else {
+                file = try await FileProvider<YAMLSnapshot>(
+                    filePath: FilePath(path), allowMissing: sources.configPath == nil)
+            }
         } catch {
             throw SettingsError(message: "cannot read config file \(path): \(error)")
         }
@@ -107,6 +113,17 @@ extension DaemonSettings {
             settings.logLevel = level
         }
         return settings
+    }
+}
+
+extension DaemonSettings {
+    /// True for an existing file with nothing but blank lines and comments.
+    fileprivate static func hasNoSettings(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return false }
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).allSatisfy {
+            let line = $0.drop { $0 == " " || $0 == "\t" }
+            return line.isEmpty || line.hasPrefix("#") || line == "---"
+        }
     }
 }
 

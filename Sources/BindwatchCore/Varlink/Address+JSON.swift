@@ -1,6 +1,6 @@
 extension Address {
     /// Writes the varlink `Address` type.
-    func write(to json: inout JSONWriter) {
+    public func write(to json: inout JSONWriter) {
         json.beginObject()
         json.field("id", id)
         json.field("address", address.description)

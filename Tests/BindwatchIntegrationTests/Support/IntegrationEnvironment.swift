@@ -49,5 +49,5 @@ extension Trait where Self == ConditionTrait {
 
 /// Every integration suite nests in this one, so they run one at a time: they start daemons
 /// and bursts of kernel work that would otherwise compete for the machine's two cores.
-@Suite(.needsNamespaces, .serialized)
+@Suite(.needsNamespaces, .serialized, .timeLimit(.minutes(5)))
 struct IntegrationTests {}

@@ -1,0 +1,112 @@
+import BindwatchCore
+import Configuration
+import Foundation
+import Testing
+
+@Suite("Settings", .timeLimit(.minutes(1)))
+struct SettingsTests {
+    private func withConfigFile<Result>(_ yaml: String, _ body: (String) async throws -> Result) async throws -> Result
+    {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bindwatch-\(UUID().uuidString).yaml")
+            .path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try await body(path)
+    }
+
+    @Test("environment variable names follow the YAML keys")
+    func environmentNames() {
+        #expect(SettingKey.allowOptimistic.environmentVariable == "BINDWATCH_POLICY_ALLOW_OPTIMISTIC")
+        #expect(SettingKey.netlinkReceiveBuffer.environmentVariable == "BINDWATCH_NETLINK_RECEIVE_BUFFER")
+        #expect(SettingKey.maxConnectionsPerUser.environmentVariable == "BINDWATCH_LIMITS_CONNECTIONS_PER_USER")
+    }
+
+    @Test("defaults: no file, no environment, no flags")
+    func defaults() async throws {
+        let settings = try await DaemonSettings.load(
+            from: .init(environment: ["CONFIGURATION_DIRECTORY": "/nonexistent"], configPath: nil, isRoot: true))
+        #expect(settings.socketPath == "/run/bindwatch/io.bindwatch")
+        #expect(settings.policy == BindPolicy())
+        #expect(settings.socketMode == 0o666)
+    }
+
+    @Test("socket path defaults follow systemd, root, then XDG_RUNTIME_DIR")
+    func socketDefaults() {
+        #expect(
+            DaemonSettings.defaultSocketPath(environment: ["RUNTIME_DIRECTORY": "/run/x"], isRoot: false)
+                == "/run/x/io.bindwatch")
+        #expect(DaemonSettings.defaultSocketPath(environment: [:], isRoot: true) == "/run/bindwatch/io.bindwatch")
+        #expect(
+            DaemonSettings.defaultSocketPath(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"], isRoot: false)
+                == "/run/user/1000/bindwatch/io.bindwatch")
+    }
+
+    @Test("the shipped Config/bindwatch.yaml loads and equals the built-in defaults")
+    func shippedFile() async throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Config/bindwatch.yaml").path
+        let fromFile = try await DaemonSettings.load(from: .init(environment: [:], configPath: path, isRoot: true))
+        let builtIn = try await DaemonSettings.load(
+            from: .init(environment: ["CONFIGURATION_DIRECTORY": "/nonexistent"], configPath: nil, isRoot: true))
+        #expect(fromFile == builtIn)
+    }
+
+    @Test("file, then environment, then flags; later wins")
+    func precedence() async throws {
+        let yaml = """
+            policy:
+              allowOptimistic: true
+              link: running
+              excludeInterfaces: [virbr*, docker0]
+              families: [inet6]
+            """
+        try await withConfigFile(yaml) { path in
+            let fileOnly = try await DaemonSettings.load(from: .init(environment: [:], configPath: path, isRoot: true))
+            #expect(fileOnly.policy.allowOptimistic)
+            #expect(fileOnly.policy.link == .running)
+            #expect(fileOnly.policy.excludeInterfaces == ["virbr*", "docker0"])
+            #expect(fileOnly.policy.families == [.inet6])
+
+            let withEnvironment = try await DaemonSettings.load(
+                from: .init(
+                    environment: ["BINDWATCH_POLICY_LINK": "any", "BINDWATCH_POLICY_EXCLUDE_INTERFACES": "br*,lo"],
+                    configPath: path, isRoot: true))
+            #expect(withEnvironment.policy.link == .any)
+            #expect(withEnvironment.policy.excludeInterfaces == ["br*", "lo"])
+
+            let withFlags = try await DaemonSettings.load(
+                from: .init(
+                    flags: [.link: .string("up")], environment: ["BINDWATCH_POLICY_LINK": "any"], configPath: path,
+                    isRoot: true))
+            #expect(withFlags.policy.link == .up)
+        }
+    }
+
+    @Test(
+        "an invalid value names the key and where it came from",
+        arguments: [
+            ("policy:\n  link: sideways\n", [:], "policy.link in config file"),
+            ("policy:\n  allowOptimistic: maybe\n", [:], "policy.allowOptimistic in config file"),
+            ("", ["BINDWATCH_POLICY_FAMILIES": "inet,ipx"], "BINDWATCH_POLICY_FAMILIES"),
+            ("", ["BINDWATCH_NETLINK_RECEIVE_BUFFER": "12"], "BINDWATCH_NETLINK_RECEIVE_BUFFER"),
+            ("socket:\n  mode: \"0999\"\n", [:], "socket.mode in config file"),
+        ] as [(String, [String: String], String)])
+    func invalid(yaml: String, environment: [String: String], mentions: String) async throws {
+        try await withConfigFile(yaml) { path in
+            do {
+                _ = try await DaemonSettings.load(from: .init(environment: environment, configPath: path, isRoot: true))
+                Issue.record("accepted an invalid value")
+            } catch let error as SettingsError {
+                #expect(error.message.contains(mentions), "\(error.message)")
+            }
+        }
+    }
+
+    @Test("a missing explicit config file is an error")
+    func missingFile() async {
+        await #expect(throws: SettingsError.self) {
+            try await DaemonSettings.load(
+                from: .init(environment: [:], configPath: "/nonexistent/bindwatch.yaml", isRoot: true))
+        }
+    }
+}
