@@ -3,10 +3,10 @@ import BindwatchCore
 import Configuration
 import Foundation
 import Logging
+import NIOPosix
 
 /// Parses argv once and hands the values to swift-configuration as its highest layer.
-@main
-struct BindwatchdCommand: AsyncParsableCommand {
+struct BindwatchdCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bindwatchd",
         abstract: "Publishes which of this host's IP addresses a program can bind, over varlink.",
@@ -54,7 +54,7 @@ struct BindwatchdCommand: AsyncParsableCommand {
     @Option(help: "Diagnostics level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
-    func run() async throws {
+    func runDaemon() async throws {
         var flags: [SettingKey: ConfigContent] = [:]
         if let socketPath { flags[.socketPath] = .string(socketPath) }
         if let socketMode { flags[.socketMode] = .string(socketMode) }

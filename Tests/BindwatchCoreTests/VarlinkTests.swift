@@ -83,19 +83,6 @@ struct VarlinkTests {
 
     // MARK: Calls against a table
 
-    private final class CollectingSink: ReplySink {
-        let messages = Mutex<[String]>([])
-        func send(_ message: ByteBuffer) async throws {
-            var message = message
-            #expect(message.readableBytesView.last == 0)
-            message.moveWriterIndex(to: message.writerIndex - 1)
-            messages.withLock { $0.append(String(buffer: message)) }
-        }
-        var replies: [JSONValue] {
-            messages.withLock { $0 }.map { try! JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
-        }
-    }
-
     private func call(_ method: String, _ parameters: [String: JSONValue] = [:], more: Bool = false) async throws
         -> [JSONValue]
     {
@@ -186,5 +173,46 @@ struct VarlinkTests {
         #expect(replies.count == 1)
         #expect(replies.last?["parameters"]?["snapshotComplete"] == .bool(true))
         #expect(replies.last?["continues"] == nil)
+    }
+}
+
+@Suite("JSON parser", .timeLimit(.minutes(1)))
+struct JSONParserTests {
+    @Test(
+        "valid documents",
+        arguments: [
+            (
+                "{\"a\":[1,-2.5e3,true,false,null,\"x\"]}",
+                JSONValue.object([
+                    "a": .array([.number(1), .number(-2500), .bool(true), .bool(false), .null, .string("x")])
+                ])
+            ),
+            (" [ ] ", .array([])),
+            ("\"\\u00e9\\ud83d\\ude00\\n\\\"\"", .string("é😀\n\"")),
+            ("0", .number(0)),
+        ] as [(String, JSONValue)])
+    func valid(text: String, expected: JSONValue) throws {
+        #expect(try JSONParser.parse(Array(text.utf8)) == expected)
+    }
+
+    @Test(
+        "invalid documents are refused with a reason",
+        arguments: [
+            "", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "tru", "\"\\x\"", "\"\\ud800\"", "[1] 2", "\"a\u{01}\"",
+            "{\"a\":1,}", "nan", String(repeating: "[", count: 65) + String(repeating: "]", count: 65),
+        ])
+    func invalid(text: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test("nesting up to the limit is fine")
+    func depth() throws {
+        let text = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect(throws: Never.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test("invalid UTF-8 inside a string is refused")
+    func invalidUTF8() {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
     }
 }

@@ -96,7 +96,7 @@ extension IntegrationTests {
                             print(json.dumps({"list": listed, "status": status, "watch": watch_error}))
                     """
                 let output = try Command.run([IntegrationEnvironment.python, "-c", script, daemon.socketPath])
-                let result = try JSONDecoder().decode(JSONValue.self, from: Data(output.utf8))
+                let result = try JSONParser.parse(Array(output.utf8))
                 let addresses = result["list"]?["addresses"]
                 guard case .array(let list)? = addresses else {
                     Issue.record("no addresses: \(output)")

@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 import NIOPosix
 
@@ -59,7 +58,7 @@ public struct VarlinkConnectionHandle {
         json.endObject()
         if more { json.field("more", true) }
         json.endObject()
-        var buffer = json.buffer
+        var buffer = ByteBuffer(bytes: json.bytes)
         buffer.writeInteger(UInt8(0))
         try await outbound.write(buffer)
     }
@@ -67,7 +66,7 @@ public struct VarlinkConnectionHandle {
     /// The replies, in order; an error reply throws `VarlinkClient.CallError`.
     public func replies() -> AsyncThrowingMapSequence<NIOAsyncChannelInboundStream<ByteBuffer>, VarlinkClient.Reply> {
         inbound.map { message in
-            let value = try JSONDecoder().decode(JSONValue.self, from: Data(message.readableBytesView))
+            let value = try JSONParser.parse(message.readableBytesView)
             guard case .object(let object) = value else { throw VarlinkProtocolError.notAnObject }
             var parameters: [String: JSONValue] = [:]
             if case .object(let values)? = object["parameters"] { parameters = values }

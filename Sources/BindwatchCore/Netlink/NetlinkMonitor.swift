@@ -81,7 +81,7 @@ public final class NetlinkMonitor: Service {
                     }
                     if let delay = state.takeScheduledRetry() {
                         group.addTask {
-                            try? await Task.sleep(for: delay)
+                            try? await sleepOnEventLoop(for: delay)
                             continuation.yield(.retryResync)
                         }
                     }

@@ -3,32 +3,35 @@ import NIOCore
 /// Writes JSON straight into a ByteBuffer. Replies are built by hand rather than through
 /// JSONEncoder: a `List` of 100,000 addresses is on the hot path.
 public struct JSONWriter {
-    public private(set) var buffer: ByteBuffer
+    // Bytes accumulate in a standard library array, which is optimized even in debug builds
+    // (tests); ByteBuffer's generic paths are not.
+    public private(set) var bytes: [UInt8] = []
     private var needsComma = false
 
-    public init(buffer: ByteBuffer = ByteBuffer()) {
-        self.buffer = buffer
-    }
+    public init() {}
+
+    /// The JSON written so far.
+    public var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 
     public mutating func beginObject() {
         separate()
-        buffer.writeInteger(UInt8(ascii: "{"))
+        bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
     public mutating func endObject() {
-        buffer.writeInteger(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
     public mutating func beginArray() {
         separate()
-        buffer.writeInteger(UInt8(ascii: "["))
+        bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
     public mutating func endArray() {
-        buffer.writeInteger(UInt8(ascii: "]"))
+        bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
@@ -36,7 +39,7 @@ public struct JSONWriter {
     public mutating func key(_ name: String) {
         separate()
         writeQuoted(name)
-        buffer.writeInteger(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -48,33 +51,32 @@ public struct JSONWriter {
 
     public mutating func integer<T: BinaryInteger>(_ value: T) {
         separate()
-        buffer.writeString(String(value))
+        bytes.append(contentsOf: String(value).utf8)
         needsComma = true
     }
 
     public mutating func double(_ value: Double) {
         separate()
-        buffer.writeString(value.isFinite ? String(value) : "null")
+        bytes.append(contentsOf: (value.isFinite ? String(value) : "null").utf8)
         needsComma = true
     }
 
     public mutating func bool(_ value: Bool) {
         separate()
-        buffer.writeString(value ? "true" : "false")
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
     }
 
     public mutating func null() {
         separate()
-        buffer.writeString("null")
+        bytes.append(contentsOf: "null".utf8)
         needsComma = true
     }
 
     /// Writes already encoded JSON as one value.
     public mutating func raw(_ json: ByteBuffer) {
         separate()
-        var json = json
-        buffer.writeBuffer(&json)
+        bytes.append(contentsOf: json.readableBytesView)
         needsComma = true
     }
 
@@ -101,33 +103,32 @@ public struct JSONWriter {
     }
 
     private mutating func separate() {
-        if needsComma { buffer.writeInteger(UInt8(ascii: ",")) }
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
     private mutating func writeQuoted(_ value: String) {
-        buffer.writeInteger(UInt8(ascii: "\""))
-        var plainStart = value.utf8.startIndex
-        let utf8 = value.utf8
-        var index = utf8.startIndex
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
-                buffer.writeBytes(utf8[plainStart..<index])
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            var plainStart = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainStart..<index]))
                 switch byte {
-                case UInt8(ascii: "\""): buffer.writeString("\\\"")
-                case UInt8(ascii: "\\"): buffer.writeString("\\\\")
-                case UInt8(ascii: "\n"): buffer.writeString("\\n")
-                case UInt8(ascii: "\t"): buffer.writeString("\\t")
-                case UInt8(ascii: "\r"): buffer.writeString("\\r")
+                case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)
+                case UInt8(ascii: "\n"): bytes.append(contentsOf: "\\n".utf8)
+                case UInt8(ascii: "\t"): bytes.append(contentsOf: "\\t".utf8)
+                case UInt8(ascii: "\r"): bytes.append(contentsOf: "\\r".utf8)
                 default:
                     let hex = String(byte, radix: 16)
-                    buffer.writeString("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+                    bytes.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
                 }
-                plainStart = utf8.index(after: index)
+                plainStart = index + 1
             }
-            index = utf8.index(after: index)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainStart..<utf8.count]))
         }
-        buffer.writeBytes(utf8[plainStart..<utf8.endIndex])
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -197,7 +197,7 @@ struct VarlinkDispatcher: Sendable {
                 }
                 if let timeout {
                     group.addTask {
-                        try? await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
+                        try? await sleepOnEventLoop(for: .milliseconds(Int64(timeout * 1000)))
                         return nil
                     }
                 }

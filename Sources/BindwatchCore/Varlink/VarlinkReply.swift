@@ -15,7 +15,14 @@ public enum VarlinkReply {
         json.endObject()
         if continues { json.field("continues", true) }
         json.endObject()
-        var buffer = json.buffer
+        return terminated(json)
+    }
+
+    /// The message with its NUL, copied into a ByteBuffer once.
+    private static func terminated(_ json: JSONWriter) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(json.bytes.count + 1)
+        buffer.writeBytes(json.bytes)
         buffer.writeInteger(UInt8(0))
         return buffer
     }
@@ -34,9 +41,7 @@ public enum VarlinkReply {
         }
         json.endObject()
         json.endObject()
-        var buffer = json.buffer
-        buffer.writeInteger(UInt8(0))
-        return buffer
+        return terminated(json)
     }
 
     /// A Watch event reply; encoded once per change and shared by every subscriber.

@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 
 /// One varlink call: `{"method": "...", "parameters": {...}, "more": true}`.
@@ -21,9 +20,9 @@ public struct VarlinkRequest: Sendable {
     public init(message: ByteBuffer) throws(VarlinkProtocolError) {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(message.readableBytesView))
+            value = try JSONParser.parse(message.readableBytesView)
         } catch {
-            throw .invalidJSON(Self.summary(of: error))
+            throw .invalidJSON(error.description)
         }
         guard case .object(let object) = value else { throw .notAnObject }
         guard case .string(let method)? = object["method"] else { throw .missingMethod }
@@ -41,16 +40,5 @@ public struct VarlinkRequest: Sendable {
     public var interface: String {
         guard let dot = method.lastIndex(of: ".") else { return "" }
         return String(method[..<dot])
-    }
-
-    /// One line, never the whole input: bad input is logged, and must not flood the log.
-    private static func summary(of error: any Error) -> String {
-        let text: String
-        if case DecodingError.dataCorrupted(let context) = error {
-            text = context.underlyingError.map { "\($0)" } ?? context.debugDescription
-        } else {
-            text = "\(error)"
-        }
-        return String(text.prefix(200))
     }
 }

@@ -14,9 +14,11 @@ final class RunningDaemon: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
 
     /// Starts the daemon in `namespace` and returns once it answers GetStatus.
-    static func start(in namespace: NetworkNamespace, socketPath: String? = nil, arguments: [String] = []) async throws
-        -> RunningDaemon
-    {
+    /// `user` runs it unprivileged through setpriv (uid:gid).
+    static func start(
+        in namespace: NetworkNamespace, socketPath: String? = nil, user: (uid: Int, gid: Int)? = nil,
+        arguments: [String] = []
+    ) async throws -> RunningDaemon {
         let directory = try Command.run(["mktemp", "-d", "/tmp/bindwatch-test.XXXXXX"]).trimmingCharacters(
             in: .whitespacesAndNewlines)
         let socketPath = socketPath ?? "\(directory)/io.bindwatch"
@@ -25,11 +27,14 @@ final class RunningDaemon: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // `ip netns exec` execs the daemon after setns: the pid is the daemon's.
+        var asUser: [String] = []
+        if let user {
+            try Command.run(["chmod", "0777", directory])
+            asUser = ["setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--inh-caps=-all"]
+        }
         process.arguments =
-            [
-                "ip", "netns", "exec", namespace.name, IntegrationEnvironment.daemonPath,
-                "--socket", socketPath, "--log-level", "debug",
-            ] + arguments
+            ["ip", "netns", "exec", namespace.name] + asUser
+            + [IntegrationEnvironment.daemonPath, "--socket", socketPath, "--log-level", "debug"] + arguments
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log
         process.standardError = log
@@ -81,6 +86,24 @@ final class RunningDaemon: @unchecked Sendable {
     }
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Context switches of every thread, by thread id, from /proc.
+    func contextSwitches() throws -> [String: Int] {
+        var switches: [String: Int] = [:]
+        let tasks = "/proc/\(pid)/task"
+        for thread in try FileManager.default.contentsOfDirectory(atPath: tasks) {
+            guard let status = try? String(contentsOfFile: "\(tasks)/\(thread)/status", encoding: .utf8) else {
+                continue
+            }
+            var total = 0
+            for line in status.split(separator: "\n")
+            where line.hasPrefix("voluntary_ctxt_switches") || line.hasPrefix("nonvoluntary_ctxt_switches") {
+                total += Int(line.split(separator: "\t").last ?? "") ?? 0
+            }
+            switches[thread] = total
+        }
+        return switches
+    }
 
     // MARK: Calls
 

@@ -1,0 +1,20 @@
+import ArgumentParser
+import BindwatchCore
+import NIOPosix
+
+// Synchronous entry: an async `main` would start on the global executor, which on Linux is a
+// libdispatch pool that, once started, wakes the process every second. The daemon's tasks run
+// on a NIO event loop instead (see EventLoopTaskExecutor), and this thread only waits.
+let command: BindwatchdCommand
+do {
+    command = try BindwatchdCommand.parseAsRoot() as! BindwatchdCommand
+} catch {
+    BindwatchdCommand.exit(withError: error)
+}
+let executor = EventLoopTaskExecutor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+let outcome = executor.runBlocking {
+    try await command.runDaemon()
+}
+if case .failure(let error) = outcome {
+    BindwatchdCommand.exit(withError: error)
+}

@@ -1,0 +1,20 @@
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import BindwatchCore
+
+/// Collects a call's replies as decoded JSON.
+final class CollectingSink: ReplySink {
+    let messages = Mutex<[String]>([])
+    func send(_ message: ByteBuffer) async throws {
+        var message = message
+        #expect(message.readableBytesView.last == 0)
+        message.moveWriterIndex(to: message.writerIndex - 1)
+        messages.withLock { $0.append(String(buffer: message)) }
+    }
+    var replies: [JSONValue] {
+        messages.withLock { $0 }.map { try! JSONParser.parse(Array($0.utf8)) }
+    }
+}

@@ -1,0 +1,122 @@
+import BindwatchCore
+import Foundation
+import Glibc
+import Testing
+
+extension IntegrationTests {
+    @Suite("Daemon life cycle")
+    struct DaemonLifecycleTests {
+        @Test("an idle daemon makes no wake-ups")
+        func idle() async throws {
+            try await withDaemon { namespace, daemon in
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.ip("addr", "add", "192.0.2.1/24", "dev", "veth0")
+                try await daemon.waitForAddresses("the address") {
+                    $0.values.contains { $0["address"]?.text == "192.0.2.1" }
+                }
+                // A Wait that times out uses a timer; it must not leave one behind.
+                _ = try? await daemon.call("io.bindwatch.Wait") { json in
+                    json.field("address", "2001:db8::77")
+                    json.key("timeout")
+                    json.double(0.2)
+                }
+                // Let the veth's link-local DAD and the connections settle.
+                try await daemon.waitForAddresses("link-local addresses after DAD") { addresses in
+                    addresses.values.filter { $0["address"]?.text.hasPrefix("fe80:") == true }.count == 2
+                        && addresses.values.allSatisfy { $0["flags"]?.stringArray.contains("tentative") == false }
+                }
+                try await Task.sleep(for: .seconds(2))
+                let before = try daemon.contextSwitches()
+                try await Task.sleep(for: .seconds(5))
+                let after = try daemon.contextSwitches()
+                var woke: [String: Int] = [:]
+                for (thread, count) in after where count != (before[thread] ?? 0) {
+                    woke[thread] = count - (before[thread] ?? 0)
+                }
+                #expect(woke.isEmpty, "threads that woke while idle: \(woke)")
+            }
+        }
+
+        @Test("runs unprivileged; SO_RCVBUF instead of SO_RCVBUFFORCE")
+        func unprivileged() async throws {
+            try await NetworkNamespace.with { namespace in
+                let daemon = try await RunningDaemon.start(in: namespace, user: (65534, 65534))
+                defer { daemon.stop() }
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.ip("addr", "add", "2001:db8:99::1/64", "dev", "veth0", "nodad")
+                try await daemon.waitForAddresses("the address") {
+                    $0.values.contains { $0["address"]?.text == "2001:db8:99::1" }
+                }
+                try await expectMatchesKernel(daemon, namespace)
+                #expect(daemon.log.contains("forced=false"))
+            }
+        }
+
+        @Test("SIGTERM stops it cleanly and removes the socket; the socket mode is 0666")
+        func gracefulShutdown() async throws {
+            try await NetworkNamespace.with { namespace in
+                let daemon = try await RunningDaemon.start(in: namespace)
+                let attributes = try FileManager.default.attributesOfItem(atPath: daemon.socketPath)
+                #expect((attributes[.posixPermissions] as? Int) == 0o666)
+                daemon.signal(SIGTERM)
+                #expect(daemon.terminationStatus == 0)
+                #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
+                daemon.stop()
+            }
+        }
+
+        @Test("connection limits per user: the connection over the limit is closed")
+        func connectionLimit() async throws {
+            try await withDaemon(arguments: ["--max-connections-per-user", "3"]) { namespace, daemon in
+                var held: [Int32] = []
+                defer { held.forEach { close($0) } }
+                // Each held connection answers a call, so the daemon has admitted it.
+                for _ in 0..<3 {
+                    let fd = try connectUnix(daemon.socketPath)
+                    held.append(fd)
+                    #expect(try roundTrip(fd, "{\"method\":\"io.bindwatch.GetStatus\"}").contains("\"synced\":true"))
+                }
+                let refused = try connectUnix(daemon.socketPath)
+                defer { close(refused) }
+                #expect(
+                    try roundTrip(refused, "{\"method\":\"io.bindwatch.GetStatus\"}").isEmpty,
+                    "the connection over the limit was answered")
+                // The ones within the limit still work.
+                #expect(try roundTrip(held[0], "{\"method\":\"io.bindwatch.GetStatus\"}").contains("\"connections\":3"))
+                #expect(daemon.log.contains("per-user connection limit"))
+            }
+        }
+    }
+}
+
+/// Sends one message (NUL added) and reads until a NUL, the end of the connection, or 5 s.
+func roundTrip(_ fd: Int32, _ message: String) throws -> String {
+    let bytes = Array(message.utf8) + [0]
+    _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var reply: [UInt8] = []
+    var byte: UInt8 = 0
+    while recv(fd, &byte, 1, 0) == 1 && byte != 0 { reply.append(byte) }
+    return String(decoding: reply, as: UTF8.self)
+}
+
+/// A connected Unix stream socket, or a thrown error.
+func connectUnix(_ path: String) throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+    }
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        }
+    }
+    guard result == 0 else {
+        close(fd)
+        throw DaemonFailure("connect \(path): errno \(errno)")
+    }
+    return fd
+}
