@@ -12,19 +12,8 @@ extension IntegrationTests {
         private func exchange(_ socketPath: String, _ bytes: [UInt8], closeWrite: Bool = true) throws -> (
             reply: [UInt8], closed: Bool
         ) {
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = try connectUnix(socketPath)
             defer { close(fd) }
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (index, byte) in socketPath.utf8.enumerated() { raw[index] = byte }
-            }
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            #expect(connected == 0)
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -67,8 +56,10 @@ extension IntegrationTests {
                     #expect(closed, "\(name): connection not closed")
                 }
                 // A client stalled mid-message does not delay others.
-                let stalled = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+                let stalled = try connectUnix(daemon.socketPath)
                 defer { close(stalled) }
+                let partial = Array("{\"method\":\"io.bind".utf8)
+                _ = partial.withUnsafeBytes { send(stalled, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 #expect(try await daemon.addresses() == before)
                 #expect(daemon.isRunning)
             }
