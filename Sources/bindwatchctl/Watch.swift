@@ -1,5 +1,6 @@
 import ArgumentParser
 import BindwatchCore
+import Glibc
 
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the addresses, then every change, one line each.")
@@ -34,6 +35,8 @@ struct Watch: AsyncParsableCommand {
                         }
                         print(AddressTableFormatter.line(kind: kind, address))
                     }
+                    // One line per event, even into a pipe.
+                    fflush(nil)  // all streams: stdout is a C global Swift 6 cannot name safely
                     if !reply.continues { break }
                 }
             }
