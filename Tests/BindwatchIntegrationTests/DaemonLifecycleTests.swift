@@ -52,14 +52,19 @@ extension IntegrationTests {
             }
         }
 
-        @Test("SIGTERM stops it cleanly and removes the socket; the socket mode is 0666")
+        @Test("SIGTERM stops it cleanly, Watch clients open; the socket is removed; its mode is 0666")
         func gracefulShutdown() async throws {
             try await NetworkNamespace.with { namespace in
                 let daemon = try await RunningDaemon.start(in: namespace)
                 let attributes = try FileManager.default.attributesOfItem(atPath: daemon.socketPath)
                 #expect((attributes[.posixPermissions] as? Int) == 0o666)
+                let watcher = try connectUnix(daemon.socketPath)
+                defer { close(watcher) }
+                #expect(
+                    try roundTrip(watcher, "{\"method\":\"io.bindwatch.Watch\",\"more\":true}").contains(
+                        "snapshotComplete"))
                 daemon.signal(SIGTERM)
-                #expect(daemon.terminationStatus == 0)
+                #expect(try await daemon.waitForExit() == 0, "bindwatchd did not stop within 15 s of SIGTERM")
                 #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
                 daemon.stop()
             }

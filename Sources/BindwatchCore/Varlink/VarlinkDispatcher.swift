@@ -178,7 +178,6 @@ struct VarlinkDispatcher: Sendable {
         }
 
         let (_, snapshot, subscription) = await table.subscribe(filter, encoded: false)
-        defer { subscription.finish() }
         let found: Address?
         if let match = snapshot.first(where: matches) {
             found = match
@@ -206,6 +205,7 @@ struct VarlinkDispatcher: Sendable {
                 return first
             }
         }
+        // Not cancellable and before any throw: the table must forget this subscriber.
         await table.unsubscribe(subscription)
         guard let found else {
             if peerClosed.hasFired { return }

@@ -95,9 +95,12 @@ public final class VarlinkServer: Service {
                         connections.addTask { await self.serve(connection, number: number) }
                     }
                 }
+                // The listener closed (shutdown): end the connections too, Watch streams included,
+                // or they would hold the daemon up forever.
+                connections.cancelAll()
             }
         } onGracefulShutdown: {
-            // Stop accepting; open connections end with the service group's cancellation.
+            // Stop accepting; the loop above then ends the open connections.
             server.channel.close(promise: nil)
         }
     }

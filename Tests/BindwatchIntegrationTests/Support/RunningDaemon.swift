@@ -80,8 +80,13 @@ final class RunningDaemon: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    var terminationStatus: Int32 {
-        process.waitUntilExit()
+    /// The exit status, or nil if it has not exited within `timeout`.
+    func waitForExit(timeout: Duration = .seconds(15)) async throws -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline { return nil }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         return process.terminationStatus
     }
 
