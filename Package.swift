@@ -29,9 +29,12 @@ let package = Package(
             name: "CBindwatchNetlink",
             dependencies: ["CLibmnl"]
         ),
+        // What kind of address it is: IANA registries, RFC 4291/6724, the kernel's view. No I/O.
+        .target(name: "AddressClassification"),
         .target(
             name: "BindwatchCore",
             dependencies: [
+                "AddressClassification",
                 "CBindwatchNetlink",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -81,6 +84,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AddressClassificationTests",
+            dependencies: ["AddressClassification"]
         ),
         .testTarget(
             name: "BindwatchIntegrationTests",

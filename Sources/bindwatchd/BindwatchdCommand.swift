@@ -45,6 +45,11 @@ struct BindwatchdCommand: ParsableCommand {
     @Option(name: .customLong("family"), help: "Publish only this family: inet or inet6 (repeatable).")
     var families: [String] = []
 
+    @Option(
+        name: .customLong("exclude-type"),
+        help: "Never publish addresses of this type, such as link-local or unique-local (repeatable).")
+    var excludeTypes: [String] = []
+
     @Option(help: "Connections allowed per user id (default 1024).")
     var maxConnectionsPerUser: Int?
 
@@ -65,6 +70,7 @@ struct BindwatchdCommand: ParsableCommand {
         if !includeInterfaces.isEmpty { flags[.includeInterfaces] = .stringArray(includeInterfaces) }
         if !excludeInterfaces.isEmpty { flags[.excludeInterfaces] = .stringArray(excludeInterfaces) }
         if !families.isEmpty { flags[.families] = .stringArray(families) }
+        if !excludeTypes.isEmpty { flags[.excludeTypes] = .stringArray(excludeTypes) }
         if let maxConnectionsPerUser { flags[.maxConnectionsPerUser] = .int(maxConnectionsPerUser) }
         if let maxConnections { flags[.maxConnections] = .int(maxConnections) }
         if let logLevel { flags[.logLevel] = .string(logLevel) }

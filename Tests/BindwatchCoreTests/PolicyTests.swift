@@ -1,3 +1,4 @@
+import AddressClassification
 import Testing
 
 @testable import BindwatchCore
@@ -39,7 +40,8 @@ struct PolicyTests {
         var policy = BindPolicy()
         policy.excludeInterfaces = ["virbr*"]
         let reasons = policy.reasons(
-            flags: testCase.flags, family: testCase.family, link: testCase.link, interfaceName: testCase.name)
+            flags: testCase.flags, family: testCase.family, link: testCase.link, interfaceName: testCase.name,
+            type: .globalUnicast)
         #expect(reasons.names == testCase.reasons)
     }
 
@@ -50,25 +52,47 @@ struct PolicyTests {
         policy.allowDeprecated = true
         #expect(
             policy.reasons(
-                flags: [.tentative, .optimistic, .deprecated], family: .inet6, link: [.up], interfaceName: "x"
+                flags: [.tentative, .optimistic, .deprecated], family: .inet6, link: [.up], interfaceName: "x",
+                type: .globalUnicast
             ).isEmpty)
 
         policy.link = .running
-        #expect(policy.reasons(flags: [], family: .inet, link: [.up], interfaceName: "x").names == ["link-down"])
+        #expect(
+            policy.reasons(flags: [], family: .inet, link: [.up], interfaceName: "x", type: .globalUnicast).names == [
+                "link-down"
+            ])
         policy.link = .any
-        #expect(policy.reasons(flags: [], family: .inet, link: [], interfaceName: "x").isEmpty)
+        #expect(policy.reasons(flags: [], family: .inet, link: [], interfaceName: "x", type: .globalUnicast).isEmpty)
 
         policy.includeInterfaces = ["eth*", "wl?0"]
-        #expect(policy.reasons(flags: [], family: .inet, link: [], interfaceName: "eth1").isEmpty)
-        #expect(policy.reasons(flags: [], family: .inet, link: [], interfaceName: "wlp0").isEmpty)
-        #expect(policy.reasons(flags: [], family: .inet, link: [], interfaceName: "lo").names == ["interface-excluded"])
+        #expect(policy.reasons(flags: [], family: .inet, link: [], interfaceName: "eth1", type: .globalUnicast).isEmpty)
+        #expect(policy.reasons(flags: [], family: .inet, link: [], interfaceName: "wlp0", type: .globalUnicast).isEmpty)
+        #expect(
+            policy.reasons(flags: [], family: .inet, link: [], interfaceName: "lo", type: .globalUnicast).names == [
+                "interface-excluded"
+            ])
 
         policy.families = [.inet6]
-        #expect(policy.reasons(flags: [], family: .inet, link: [], interfaceName: "eth0").names == ["family-excluded"])
         #expect(
-            policy.reasons(flags: [], family: .inet, link: [], interfaceName: "lo").names == [
+            policy.reasons(flags: [], family: .inet, link: [], interfaceName: "eth0", type: .globalUnicast).names == [
+                "family-excluded"
+            ])
+        #expect(
+            policy.reasons(flags: [], family: .inet, link: [], interfaceName: "lo", type: .globalUnicast).names == [
                 "interface-excluded", "family-excluded",
             ])
+    }
+
+    @Test("excluded types come last, after family-excluded")
+    func excludedTypes() {
+        var policy = BindPolicy()
+        policy.excludeTypes = [.linkLocal, .uniqueLocal]
+        policy.families = [.inet]
+        #expect(
+            policy.reasons(flags: [.tentative], family: .inet6, link: [.up], interfaceName: "eth0", type: .linkLocal)
+                .names
+                == ["tentative", "family-excluded", "type-excluded"])
+        #expect(policy.reasons(flags: [], family: .inet, link: [.up], interfaceName: "eth0", type: .private).isEmpty)
     }
 
     @Test("reason names round-trip")

@@ -1,3 +1,4 @@
+import AddressClassification
 import BindwatchCore
 import Configuration
 import Foundation
@@ -59,6 +60,7 @@ struct SettingsTests {
               link: running
               excludeInterfaces: [virbr*, docker0]
               families: [inet6]
+              excludeTypes: [link-local, unique-local]
             """
         try await withConfigFile(yaml) { path in
             let fileOnly = try await DaemonSettings.load(from: .init(environment: [:], configPath: path, isRoot: true))
@@ -66,6 +68,7 @@ struct SettingsTests {
             #expect(fileOnly.policy.link == .running)
             #expect(fileOnly.policy.excludeInterfaces == ["virbr*", "docker0"])
             #expect(fileOnly.policy.families == [.inet6])
+            #expect(fileOnly.policy.excludeTypes == [.linkLocal, .uniqueLocal])
 
             let withEnvironment = try await DaemonSettings.load(
                 from: .init(
@@ -90,6 +93,7 @@ struct SettingsTests {
             ("", ["BINDWATCH_POLICY_FAMILIES": "inet,ipx"], "BINDWATCH_POLICY_FAMILIES"),
             ("", ["BINDWATCH_NETLINK_RECEIVE_BUFFER": "12"], "BINDWATCH_NETLINK_RECEIVE_BUFFER"),
             ("socket:\n  mode: \"0999\"\n", [:], "socket.mode in config file"),
+            ("policy:\n  excludeTypes: [link-local, bogus]\n", [:], "policy.excludeTypes in config file"),
         ] as [(String, [String: String], String)])
     func invalid(yaml: String, environment: [String: String], mentions: String) async throws {
         try await withConfigFile(yaml) { path in

@@ -167,6 +167,59 @@ struct VarlinkTests {
         #expect(description.first?["parameters"]?["description"] == .string(InterfaceDescription.bindwatch))
     }
 
+    @Test("every address carries its type")
+    func types() async throws {
+        let replies = try await call("io.bindwatch.List", ["all": .bool(true)])
+        guard case .array(let addresses)? = replies.first?["parameters"]?["addresses"] else {
+            Issue.record("no addresses")
+            return
+        }
+        let types = Dictionary(
+            uniqueKeysWithValues: addresses.map { ($0["address"]?.text ?? "", $0["type"]?.text ?? "") })
+        #expect(types["::1"] == "loopback")
+        #expect(types["fe80::b0:ff:fe00:1"] == "link-local")
+        #expect(types["2001:db8:70::1"] == "global-unicast")
+        #expect(types["10.9.9.1"] == "private")
+        #expect(types["127.0.0.1"] == "loopback")
+    }
+
+    @Test("Classify: 1000::1 is global unicast, outside 2000::/3, refused as a gateway by old kernels")
+    func classify() async throws {
+        let reply = try await call("io.bindwatch.Classify", ["address": .string("1000::1")]).first?["parameters"]
+        #expect(reply?["type"] == .string("global-unicast"))
+        #expect(reply?["ianaGlobalUnicast"] == .bool(false))
+        #expect(reply?["kernel"]?["gatewayAccepted"] == .bool(true))
+        #expect(reply?["legacyKernel"]?["gatewayAccepted"] == .bool(false))
+        #expect(reply?["explanation"]?.text.contains("outside IANA's 2000::/3") == true)
+        let zoned = try await call("io.bindwatch.Classify", ["address": .string("fe80::1%eth0")]).first?["parameters"]
+        #expect(zoned?["address"] == .string("fe80::1%eth0"))
+        let bad = try await call("io.bindwatch.Classify", ["address": .string("1.2.3.256")]).first
+        #expect(bad?["error"] == .string("io.bindwatch.InvalidAddress"))
+    }
+
+    @Test("Explain: every copy with each reason and the rule behind it; NoSuchAddress otherwise")
+    func explain() async throws {
+        let reply = try await call("io.bindwatch.Explain", ["address": .string("2001:db8:71::1")]).first?["parameters"]
+        guard case .array(let copies)? = reply?["addresses"] else {
+            Issue.record("no addresses: \(String(describing: reply))")
+            return
+        }
+        #expect(copies.count == 1)
+        #expect(
+            copies.first?["reasons"]
+                == .array([
+                    .object([
+                        "reason": .string("tentative"), "source": .string("kernel"),
+                        "detail": .string(
+                            "Duplicate Address Detection is still running (IFA_F_TENTATIVE, not optimistic); "
+                                + "bind() fails with EADDRNOTAVAIL until it ends"),
+                    ])
+                ]))
+        #expect(reply?["classification"]?["type"] == .string("global-unicast"))
+        let missing = try await call("io.bindwatch.Explain", ["address": .string("2001:db8::dead")]).first
+        #expect(missing?["error"] == .string("io.bindwatch.NoSuchAddress"))
+    }
+
     @Test("List with more streams parts; the last has snapshotComplete")
     func listMore() async throws {
         let replies = try await call("io.bindwatch.List", ["all": .bool(true)], more: true)

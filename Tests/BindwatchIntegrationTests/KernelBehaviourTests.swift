@@ -158,6 +158,25 @@ extension IntegrationTests {
             }
         }
 
+        @Test("--exclude-type link-local: link-local addresses stay listed with type-excluded")
+        func excludeType() async throws {
+            try await withDaemon(arguments: ["--exclude-type", "link-local"]) { namespace, daemon in
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.ip("addr", "add", "2001:db8:70::1/64", "dev", "veth0", "nodad")
+                let addresses = try await daemon.waitForAddresses("link-local after DAD") { addresses in
+                    addresses.values.contains {
+                        $0["type"]?.text == "link-local" && $0["flags"]?.stringArray.contains("tentative") == false
+                    }
+                }
+                for address in addresses.values where address["type"]?.text == "link-local" {
+                    #expect(address["reasons"]?.stringArray.last == "type-excluded")
+                }
+                let global = addresses.values.first { $0["address"]?.text == "2001:db8:70::1" }
+                #expect(global?["bindable"] == .bool(true) && global?["type"]?.text == "global-unicast")
+                try await expectMatchesKernel(daemon, namespace)
+            }
+        }
+
         @Test("IPv4 point-to-point: the local address, not the peer")
         func pointToPoint() async throws {
             try await withDaemon { namespace, daemon in

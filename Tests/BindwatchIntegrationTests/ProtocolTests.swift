@@ -156,6 +156,14 @@ extension IntegrationTests {
                 ])
                 #expect(timedOut.status == 1)
                 #expect(timedOut.error.contains("within 0.3 seconds"))
+                let classified = try Command.run([
+                    ctl, "--socket", daemon.socketPath, "classify", "1000::1", "192.0.2.9",
+                ])
+                #expect(classified.contains("outside IANA's 2000::/3"))
+                #expect(classified.contains("gateway refused"))
+                #expect(classified.contains("Documentation (TEST-NET-1)"))
+                let explained = try Command.run([ctl, "--socket", daemon.socketPath, "explain", "192.0.2.9"])
+                #expect(explained.contains("veth0 192.0.2.9/24"))
                 let json = try Command.run([ctl, "--socket", daemon.socketPath, "status", "--json"])
                 #expect(json.contains("\"synced\":true"))
                 let missing = try Command.runAllowingFailure([ctl, "--socket", "/nonexistent/io.bindwatch", "status"])

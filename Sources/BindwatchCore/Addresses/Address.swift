@@ -1,3 +1,5 @@
+import AddressClassification
+
 /// An address as clients see it: the kernel's view plus the bindable verdict and its reasons.
 public struct Address: Sendable, Equatable {
     public var key: AddressKey
@@ -13,6 +15,9 @@ public struct Address: Sendable, Equatable {
     /// Seconds remaining when this value was made; nil means forever.
     public var lifetimes: AddressLifetimes?
     public var reasons: Reasons
+    public var type: AddressType
+    /// RFC 6724 precedence, for the preference order.
+    public var precedence: UInt8
 
     public var id: String { key.id }
     public var isBindable: Bool { reasons.isEmpty }
@@ -22,6 +27,6 @@ public struct Address: Sendable, Equatable {
     public func isSameExceptLifetimes(as other: Address) -> Bool {
         key == other.key && prefixLength == other.prefixLength && interface == other.interface
             && scope == other.scope && flags == other.flags && peer == other.peer
-            && label == other.label && reasons == other.reasons
+            && label == other.label && reasons == other.reasons && type == other.type
     }
 }

@@ -200,12 +200,17 @@ public actor AddressTable {
             publish(before: old.published(key: key, interface: link.name, now: now), after: nil)
             return
         }
+        let previous = links[message.ifindex]!.addresses[key]
+        // The type depends only on the address, which the key fixes: classify it once.
+        let type = previous?.type ?? message.local.addressType
+        let precedence = previous?.precedence ?? UInt8(clamping: message.local.precedence)
         let record = AddressRecord(
             prefixLength: message.prefixLength, scope: message.scope, flags: message.flags, peer: message.peer,
             label: message.label, lifetimes: message.lifetimes, receivedAt: now,
             reasons: policy.reasons(
-                flags: message.flags, family: message.family, link: link.flags, interfaceName: link.name),
-            confirmedSweep: sweep)
+                flags: message.flags, family: message.family, link: link.flags, interfaceName: link.name,
+                type: type),
+            type: type, precedence: precedence, confirmedSweep: sweep)
         let old = links[message.ifindex]!.addresses.updateValue(record, forKey: key)
         if let old { forget(old) }
         remember(record)
@@ -249,7 +254,8 @@ public actor AddressTable {
                 let record = links[message.ifindex]!.addresses[key]!
                 var updated = record
                 updated.reasons = policy.reasons(
-                    flags: record.flags, family: key.local.family, link: link.flags, interfaceName: link.name)
+                    flags: record.flags, family: key.local.family, link: link.flags, interfaceName: link.name,
+                    type: record.type)
                 links[message.ifindex]!.addresses[key] = updated
                 forget(record)
                 remember(updated)
@@ -291,7 +297,8 @@ public actor AddressTable {
                 let record = links[ifindex]!.addresses[key]!
                 var updated = record
                 updated.reasons = policy.reasons(
-                    flags: record.flags, family: key.local.family, link: link.flags, interfaceName: link.name)
+                    flags: record.flags, family: key.local.family, link: link.flags, interfaceName: link.name,
+                    type: record.type)
                 guard updated.reasons != record.reasons else { continue }
                 links[ifindex]!.addresses[key] = updated
                 forget(record)

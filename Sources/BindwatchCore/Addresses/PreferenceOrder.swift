@@ -22,7 +22,7 @@ enum PreferenceOrder {
         init(_ address: Address) {
             deprecated = address.flags.contains(.deprecated)
             breadth = address.scope.breadthRank
-            negatedPrecedence = -RFC6724Policy.precedence(of: address.address)
+            negatedPrecedence = -Int(address.precedence)
             ifindex = address.ifindex
             self.address = address.address
             prefixLength = address.key.prefixLength

@@ -41,10 +41,16 @@ public final class VarlinkClient: Sendable {
     }
 }
 
-/// An open connection: send calls and read their replies in order.
-public struct VarlinkConnectionHandle {
-    let inbound: NIOAsyncChannelInboundStream<ByteBuffer>
-    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+/// An open connection: send calls and read their replies in order. Belongs to the task that
+/// opened it (the channel's inbound stream allows one reader).
+public final class VarlinkConnectionHandle {
+    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+    init(inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        self.inbound = inbound.makeAsyncIterator()
+        self.outbound = outbound
+    }
 
     /// Sends a call. `parameters` is written by the closure inside the parameters object.
     public func send(method: String, more: Bool = false, parameters: (inout JSONWriter) -> Void = { _ in }) async throws
@@ -63,20 +69,35 @@ public struct VarlinkConnectionHandle {
         try await outbound.write(buffer)
     }
 
-    /// The replies, in order; an error reply throws `VarlinkClient.CallError`.
-    public func replies() -> AsyncThrowingMapSequence<NIOAsyncChannelInboundStream<ByteBuffer>, VarlinkClient.Reply> {
-        inbound.map { message in
-            let value = try JSONParser.parse(message.readableBytesView)
-            guard case .object(let object) = value else { throw VarlinkProtocolError.notAnObject }
-            var parameters: [String: JSONValue] = [:]
-            if case .object(let values)? = object["parameters"] { parameters = values }
-            if case .string(let name)? = object["error"] {
-                throw VarlinkClient.CallError(name: name, parameters: parameters)
-            }
-            let continues: Bool
-            if case .bool(true)? = object["continues"] { continues = true } else { continues = false }
-            return VarlinkClient.Reply(parameters: parameters, continues: continues)
+    /// The next reply, nil once the daemon closed the connection; an error reply throws
+    /// `VarlinkClient.CallError`.
+    public func nextReply() async throws -> VarlinkClient.Reply? {
+        guard let message = try await inbound.next() else { return nil }
+        let value = try JSONParser.parse(message.readableBytesView)
+        guard case .object(let object) = value else { throw VarlinkProtocolError.notAnObject }
+        var parameters: [String: JSONValue] = [:]
+        if case .object(let values)? = object["parameters"] { parameters = values }
+        if case .string(let name)? = object["error"] {
+            throw VarlinkClient.CallError(name: name, parameters: parameters)
         }
+        let continues: Bool
+        if case .bool(true)? = object["continues"] { continues = true } else { continues = false }
+        return VarlinkClient.Reply(parameters: parameters, continues: continues)
+    }
+
+    /// The replies as a sequence: `for try await reply in handle.replies()`.
+    public func replies() -> Replies { Replies(handle: self) }
+
+    public struct Replies: AsyncSequence {
+        public typealias Element = VarlinkClient.Reply
+        let handle: VarlinkConnectionHandle
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let handle: VarlinkConnectionHandle
+            public mutating func next() async throws -> VarlinkClient.Reply? { try await handle.nextReply() }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: handle) }
     }
 }
 

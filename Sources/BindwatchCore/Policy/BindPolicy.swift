@@ -1,3 +1,4 @@
+import AddressClassification
 import Glibc
 
 /// Which addresses the daemon publishes as bindable, beyond what the kernel allows.
@@ -12,6 +13,8 @@ public struct BindPolicy: Sendable, Equatable {
     /// Shell globs (fnmatch); matching interfaces are never published.
     public var excludeInterfaces: [String] = []
     public var families: Set<AddressFamily> = Set(AddressFamily.allCases)
+    /// Address types never published (`--exclude-type link-local`).
+    public var excludeTypes: Set<AddressType> = []
 
     public init() {}
 
@@ -20,7 +23,8 @@ public struct BindPolicy: Sendable, Equatable {
         flags: AddressFlags,
         family: AddressFamily,
         link: LinkFlags,
-        interfaceName: String
+        interfaceName: String,
+        type: AddressType
     ) -> Reasons {
         var reasons: Reasons = []
         if family == .inet6 {
@@ -41,6 +45,7 @@ public struct BindPolicy: Sendable, Equatable {
         }
         if isInterfaceExcluded(interfaceName) { reasons.insert(.interfaceExcluded) }
         if !families.contains(family) { reasons.insert(.familyExcluded) }
+        if excludeTypes.contains(type) { reasons.insert(.typeExcluded) }
         return reasons
     }
 

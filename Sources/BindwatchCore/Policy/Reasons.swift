@@ -15,6 +15,7 @@ public struct Reasons: OptionSet, Sendable, Hashable {
     public static let linkDown = Reasons(rawValue: 1 << 4)
     public static let interfaceExcluded = Reasons(rawValue: 1 << 5)
     public static let familyExcluded = Reasons(rawValue: 1 << 6)
+    public static let typeExcluded = Reasons(rawValue: 1 << 7)
 
     /// Reasons that come from the kernel: bind() itself fails.
     public static let kernel: Reasons = [.dadFailed, .tentative]
@@ -23,6 +24,7 @@ public struct Reasons: OptionSet, Sendable, Hashable {
         (.dadFailed, "dadfailed"), (.tentative, "tentative"), (.optimistic, "optimistic"),
         (.deprecated, "deprecated"), (.linkDown, "link-down"),
         (.interfaceExcluded, "interface-excluded"), (.familyExcluded, "family-excluded"),
+        (.typeExcluded, "type-excluded"),
     ]
 
     /// The names, in reporting order.

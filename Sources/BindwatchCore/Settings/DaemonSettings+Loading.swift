@@ -1,3 +1,4 @@
+import AddressClassification
 import Configuration
 import Foundation
 import Logging
@@ -98,6 +99,18 @@ extension DaemonSettings {
             guard !families.isEmpty else { throw lookup.invalid(.families, "at least one of inet, inet6") }
             settings.policy.families = families
         }
+        if let values = try lookup.stringArray(.excludeTypes) {
+            var types: Set<AddressType> = []
+            for value in values {
+                guard let type = AddressType(rawValue: value) else {
+                    throw lookup.invalid(
+                        .excludeTypes,
+                        "address types from: " + AddressType.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                types.insert(type)
+            }
+            settings.policy.excludeTypes = types
+        }
         if let value = try lookup.int(.maxConnectionsPerUser) {
             guard value > 0 else { throw lookup.invalid(.maxConnectionsPerUser, "a positive number") }
             settings.maxConnectionsPerUser = value
@@ -152,7 +165,9 @@ struct SettingsLookup {
     }
 
     func invalid(_ key: SettingKey, _ expected: String) -> SettingsError {
-        let source = (try? content(key, .string)?.1) ?? nil
+        // Which layer gave the value: look it up again as whatever type it holds.
+        let types: [ConfigType] = [.string, .stringArray, .int, .bool]
+        let source = types.lazy.compactMap { type in (try? self.content(key, type))??.1 }.first
         return SettingsError(message: "\(describe(key, in: source ?? "settings")): expected \(expected)")
     }
 

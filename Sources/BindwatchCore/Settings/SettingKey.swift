@@ -28,6 +28,7 @@ public struct SettingKey: Sendable, Hashable {
     public static let includeInterfaces = SettingKey(path: "policy.includeInterfaces", flag: "--include-interface")
     public static let excludeInterfaces = SettingKey(path: "policy.excludeInterfaces", flag: "--exclude-interface")
     public static let families = SettingKey(path: "policy.families", flag: "--family")
+    public static let excludeTypes = SettingKey(path: "policy.excludeTypes", flag: "--exclude-type")
     public static let maxConnectionsPerUser = SettingKey(
         path: "limits.connectionsPerUser", flag: "--max-connections-per-user")
     public static let maxConnections = SettingKey(path: "limits.connections", flag: "--max-connections")
@@ -35,6 +36,6 @@ public struct SettingKey: Sendable, Hashable {
 
     public static let all: [SettingKey] = [
         socketPath, socketMode, netlinkReceiveBuffer, allowOptimistic, allowDeprecated, link, includeInterfaces,
-        excludeInterfaces, families, maxConnectionsPerUser, maxConnections, logLevel,
+        excludeInterfaces, families, excludeTypes, maxConnectionsPerUser, maxConnections, logLevel,
     ]
 }

@@ -9,6 +9,7 @@ extension Address {
         json.field("interface", interface)
         json.field("ifindex", ifindex)
         json.field("scope", scope.name)
+        json.field("type", type.rawValue)
         json.field("flags", flags.names(family: family))
         json.key("peer")
         if let peer { json.string(peer.description) } else { json.null() }

@@ -9,7 +9,8 @@ enum InterfaceDescription {
         # One address as the kernel reports it, with bindwatch's verdict.
         # id: stable for the address's life ("3/2001:db8::1", "2/192.0.2.1/24").
         # address: canonical text (RFC 5952), no zone. family: inet or inet6.
-        # scope: global, site, link, host or nowhere. flags: iproute2's names; unknown bits as hex.
+        # scope: global, site, link, host or nowhere. type: what kind of address (see Classify).
+        # flags: iproute2's names; unknown bits as hex.
         # peer: the far end on a point-to-point link. label: IPv4 only.
         # preferredLifetime, validLifetime: seconds remaining at reply time; null is forever.
         # bindable: in the published set. reasons: why not, empty exactly when bindable.
@@ -21,6 +22,7 @@ enum InterfaceDescription {
           interface: string,
           ifindex: int,
           scope: string,
+          type: string,
           flags: []string,
           peer: ?string,
           label: ?string,
@@ -77,6 +79,82 @@ enum InterfaceDescription {
           connections: int
         )
 
+        # A row of the IANA IPv4 or IPv6 Special-Purpose Address Registry; null flags are N/A there.
+        type SpecialPurpose (
+          prefix: string,
+          name: string,
+          rfc: string,
+          source: ?bool,
+          destination: ?bool,
+          forwardable: ?bool,
+          globallyReachable: ?bool,
+          reservedByProtocol: ?bool
+        )
+
+        # What Linux's __ipv6_addr_type() returns (scope bits included), and whether its type-level
+        # check accepts the address as a route gateway (an on-link route is still needed).
+        type KernelView (
+          typeBits: int,
+          gatewayAccepted: bool
+        )
+
+        # type is one of: unspecified, loopback, multicast, link-local, site-local, unique-local,
+        # ipv4-mapped, ipv4-compatible, global-unicast (IPv6); unspecified, loopback, link-local,
+        # private, shared, multicast, broadcast, reserved, global-unicast (IPv4). A string, not a
+        # varlink enum: varlink enum members cannot contain "-".
+        type Classification (
+          address: string,
+          family: string,
+          type: string,
+          scope: string,
+          ianaGlobalUnicast: ?bool,
+          special: ?SpecialPurpose,
+          globallyReachable: bool,
+          kernel: ?KernelView,
+          legacyKernel: ?KernelView,
+          precedence: int,
+          label: int
+        )
+
+        # One reason an address is not bindable, and the kernel rule or setting behind it.
+        type ReasonExplanation (
+          reason: string,
+          source: string,
+          detail: string
+        )
+
+        type AddressExplanation (
+          address: Address,
+          reasons: []ReasonExplanation
+        )
+
+        # What any address is, by today's rules and by older kernels'. A %zone suffix is echoed.
+        # ianaGlobalUnicast: IPv6 only, inside IANA's allocated 2000::/3. legacyKernel: the
+        # 2.6.2x-2.6.3x rules. precedence, label: RFC 6724's default policy (IPv4 as ::ffff:0:0/96).
+        # explanation: the same in a few sentences.
+        method Classify(address: string) -> (
+          address: string,
+          family: string,
+          type: string,
+          scope: string,
+          ianaGlobalUnicast: ?bool,
+          special: ?SpecialPurpose,
+          globallyReachable: bool,
+          kernel: ?KernelView,
+          legacyKernel: ?KernelView,
+          precedence: int,
+          label: int,
+          explanation: string
+        )
+
+        # An address of this host: its classification, a readable explanation, and every copy of it
+        # in the table with each reason and the rule or setting behind it.
+        method Explain(address: string) -> (
+          classification: Classification,
+          explanation: string,
+          addresses: []AddressExplanation
+        )
+
         error Timeout ()
 
         # A List reply would exceed the 16 MiB message limit; call it with more.
@@ -85,8 +163,11 @@ enum InterfaceDescription {
         # The message could not be read: bad framing, JSON or shape. The connection is closed.
         error ProtocolError (reason: string)
 
-        # Wait was given an address that is not an IP address.
+        # Wait, Classify or Explain was given text that is not an IP address.
         error InvalidAddress (reason: string)
+
+        # Explain was given an address this host does not have.
+        error NoSuchAddress ()
 
         """#
 

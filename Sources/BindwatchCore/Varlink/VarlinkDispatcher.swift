@@ -40,6 +40,10 @@ struct VarlinkDispatcher: Sendable {
                 return try await watch(request, sink, peerClosed: peerClosed, logger: logger)
             case "io.bindwatch.Wait":
                 try await wait(request, sink, peerClosed: peerClosed)
+            case "io.bindwatch.Classify":
+                try await reply(request, sink, try classify(request))
+            case "io.bindwatch.Explain":
+                try await reply(request, sink, try await explain(request))
             case "io.bindwatch.GetStatus":
                 _ = try VarlinkParameters(request.parameters, allowed: [])
                 try await reply(request, sink, await getStatus())

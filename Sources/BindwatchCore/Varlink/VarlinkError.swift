@@ -31,6 +31,7 @@ public struct VarlinkError: Error, Sendable, Equatable {
 
     public static let expectedMore = VarlinkError("org.varlink.service.ExpectedMore")
     public static let timeout = VarlinkError("io.bindwatch.Timeout")
+    public static let noSuchAddress = VarlinkError("io.bindwatch.NoSuchAddress")
 
     public static func tooLarge(addresses: Int) -> VarlinkError {
         VarlinkError("io.bindwatch.TooLarge", [("addresses", .integer(addresses))])

@@ -1,0 +1,48 @@
+import Testing
+
+@testable import AddressClassification
+
+@Suite("RFC 5952 canonical text")
+struct CanonicalTextTests {
+    @Test(
+        "formats IPv6 canonically",
+        arguments: [
+            // Section 4.1: no leading zeros.
+            ("2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1"),
+            // Section 4.2.1: shorten as much as possible.
+            ("2001:db8:0:0:0:0:2:1", "2001:db8::2:1"),
+            // Section 4.2.2: a single zero group is not shortened.
+            ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),
+            // Section 4.2.3: the longest run wins...
+            ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),
+            // ...and the first run on a tie.
+            ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
+            // Section 4.3: lowercase.
+            ("2001:DB8::ABCD", "2001:db8::abcd"),
+            // Section 5: IPv4-mapped in mixed notation.
+            ("::ffff:c000:280", "::ffff:192.0.2.128"),
+            ("::ffff:0:0", "::ffff:0.0.0.0"),
+            // IPv4-compatible stays hexadecimal: not recommended by Section 5.
+            ("::192.0.2.128", "::c000:280"),
+            ("0:0:0:0:0:0:0:0", "::"),
+            ("0:0:0:0:0:0:0:1", "::1"),
+            ("1:0:0:0:0:0:0:0", "1::"),
+            ("0:1:0:0:0:0:0:0", "0:1::"),
+            ("1:0:1:0:1:0:1:0", "1:0:1:0:1:0:1:0"),
+            ("0:0:1:0:0:0:1:0", "0:0:1::1:0"),
+            ("fe80:0:0:0:0:0:0:1", "fe80::1"),
+            ("100:0:0:1:0:0:0:0", "100:0:0:1::"),
+            ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+        ])
+    func formatsIPv6(text: String, canonical: String) throws {
+        #expect(try IPAddress(text).description == canonical)
+    }
+
+    @Test("finds the first longest zero run of two or more groups")
+    func zeroRuns() {
+        #expect(IPAddress.longestZeroRun([1, 0, 1, 0, 1, 0, 1, 0]) == nil)
+        #expect(IPAddress.longestZeroRun([0, 0, 1, 0, 0, 1, 1, 1]) == 0..<2)
+        #expect(IPAddress.longestZeroRun([1, 0, 0, 1, 0, 0, 0, 1]) == 4..<7)
+        #expect(IPAddress.longestZeroRun([0, 0, 0, 0, 0, 0, 0, 0]) == 0..<8)
+    }
+}
