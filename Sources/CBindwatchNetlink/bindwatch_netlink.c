@@ -158,6 +158,7 @@ static int parse_link(const struct nlmsghdr *header, bw_link *out) {
     memset(out, 0, sizeof(*out));
     out->is_delete = header->nlmsg_type == RTM_DELLINK;
     out->ifindex = message->ifi_index;
+    out->family = message->ifi_family;
     out->flags = message->ifi_flags;
     out->link_type = message->ifi_type;
     if (table[IFLA_IFNAME]) {
@@ -221,6 +222,10 @@ int bw_message_next(const void *datagram, size_t length, size_t *offset, bw_mess
         break;
     case NLMSG_DONE:
         out->kind = BW_MESSAGE_DONE;
+        // A dump that failed part-way (the link vanished, say) puts its error here.
+        if (mnl_nlmsg_get_payload_len(header) >= sizeof(int32_t)) {
+            memcpy(&out->error, mnl_nlmsg_get_payload(header), sizeof(int32_t));
+        }
         status = 0;
         break;
     case NLMSG_ERROR:
@@ -338,7 +343,7 @@ int bw_netlink_request_address_dump(int fd, uint32_t sequence, int32_t ifindex) 
     return send_request(fd, header);
 }
 
-ssize_t bw_netlink_receive(int fd, void *buffer, size_t capacity, uint32_t *sender_port_out) {
+ssize_t bw_netlink_receive(int fd, void *buffer, size_t capacity, uint32_t *sender_port_out, int dont_wait) {
     struct sockaddr_nl sender;
     struct iovec vector = {.iov_base = buffer, .iov_len = capacity};
     struct msghdr message = {
@@ -349,7 +354,7 @@ ssize_t bw_netlink_receive(int fd, void *buffer, size_t capacity, uint32_t *send
     };
     ssize_t received;
     do {
-        received = recvmsg(fd, &message, 0);
+        received = recvmsg(fd, &message, dont_wait ? MSG_DONTWAIT : 0);
     } while (received < 0 && errno == EINTR);
     if (received < 0) return -errno;
     if (message.msg_flags & MSG_TRUNC) return -EMSGSIZE;

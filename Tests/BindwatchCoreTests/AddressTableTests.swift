@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import Synchronization
 import Testing
 
@@ -258,5 +259,41 @@ extension AddressMessage {
         var copy = self
         copy.isDeletion = false
         return copy
+    }
+}
+
+@Suite("Watch against a client that stops reading", .timeLimit(.minutes(1)))
+struct StalledWatchTests {
+    /// Takes the first reply, then never completes another write, like a full socket.
+    private final class StallingSink: ReplySink {
+        let sent = Mutex(0)
+        func send(_ message: ByteBuffer) async throws {
+            let count = sent.withLock { value -> Int in
+                value += 1
+                return value
+            }
+            guard count > 1 else { return }
+            try await Task.sleep(for: .seconds(3600))
+        }
+    }
+
+    @Test("the Watch call ends once the backlog passes the limit, though its writer is stuck")
+    func stalledWriter() async throws {
+        let table = AddressTable(
+            subscriptionLimits: .init(messages: 3, bytes: 1 << 20), logger: Logger(label: "test"),
+            eventEncoder: VarlinkReply.watchEvent)
+        _ = await table.apply(try RecordedMessages("dump-links").payloads)
+        await table.markReady()
+        let dispatcher = VarlinkDispatcher(table: table, statistics: ServerStatistics(), startedAt: .now())
+        let watch = Task {
+            try await dispatcher.handle(
+                VarlinkRequest(method: "io.bindwatch.Watch", parameters: ["all": .bool(true)], more: true),
+                sink: StallingSink(), peerClosed: OneShotSignal(), logger: Logger(label: "test"))
+        }
+        while await table.status().subscribers == 0 { await Task.yield() }
+        _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
+        let completion = try await watch.value
+        #expect(completion == .close)
+        #expect(await table.status().subscribers == 0)
     }
 }

@@ -83,6 +83,18 @@ struct DumpSchedulerTests {
         #expect(scheduler.nextRequest()?.kind == .links)
     }
 
+    @Test("an interrupted per-link dump runs again; a failed one does not")
+    func interruptedLinkDump() throws {
+        var scheduler = DumpScheduler(portID: 77)
+        scheduler.requestLinkDump(ifindex: 4)
+        #expect(try scheduler.requireNext().kind == .addresses(ifindex: 4))
+        scheduler.markCurrentDumpInterrupted()
+        #expect(try scheduler.requireFinish().outcome == .linkDumpComplete)
+        #expect(try scheduler.requireNext().kind == .addresses(ifindex: 4))
+        #expect(scheduler.finishCurrentDump(failed: true)?.outcome == .linkDumpComplete)
+        #expect(scheduler.nextRequest() == nil)
+    }
+
     @Test("per-link dumps are deduplicated and wait for a running resync")
     func linkDumps() throws {
         var scheduler = DumpScheduler(portID: 77)

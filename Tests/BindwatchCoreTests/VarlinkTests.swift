@@ -17,6 +17,11 @@ struct VarlinkTests {
         return result
     }
 
+    @Test("a message arriving a byte at a time is found once complete")
+    func byteByByte() throws {
+        #expect(try frames("{\"a\":1}\0{\"b\":2}\0".map { String($0) }) == ["{\"a\":1}", "{\"b\":2}"])
+    }
+
     @Test("messages split on NUL, across and within reads")
     func framing() throws {
         #expect(try frames(["{\"a\":1}\0{\"b\"", ":2}\0{\"c\":3}"]) == ["{\"a\":1}", "{\"b\":2}"])
@@ -154,6 +159,10 @@ struct VarlinkTests {
         #expect(replies.first?["parameters"]?["address"]?["family"] == .string("inet"))
         let exact = try await call("io.bindwatch.Wait", ["address": .string("fe80::b0:ff:fe00:1%veth0")])
         #expect(exact.first?["parameters"]?["address"]?["interface"] == .string("veth0"))
+        // The zone is the interface: the same address on another link does not match.
+        let elsewhere = try await call(
+            "io.bindwatch.Wait", ["address": .string("fe80::b0:ff:fe00:1%lo"), "timeout": .number(0.05)])
+        #expect(elsewhere.first?["error"] == .string("io.bindwatch.Timeout"))
     }
 
     @Test("GetInfo and GetInterfaceDescription")

@@ -39,6 +39,10 @@ extension IntegrationTests {
                 let resyncsBefore = try await daemon.status()["resyncs"]?.text
 
                 daemon.signal(SIGSTOP)
+                // First, addresses added and deleted again: the RTM_NEWADDRs that fit the buffer stay
+                // queued ahead of the loss, and must not survive the resync.
+                try applyBatch(namespace, batch("add", count: 2000, prefix: "2001:db8:a::", device: "veth0"))
+                try applyBatch(namespace, batch("del", count: 2000, prefix: "2001:db8:a::", device: "veth0"))
                 // Deletions the daemon must notice, and additions; a link it never saw come and go.
                 try applyBatch(namespace, batch("del", count: 1000, prefix: "2001:db8:c::", device: "veth0"))
                 try applyBatch(namespace, batch("add", count: 3000, prefix: "2001:db8:d::", device: "veth0"))

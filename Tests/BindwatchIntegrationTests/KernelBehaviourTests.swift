@@ -177,6 +177,29 @@ extension IntegrationTests {
             }
         }
 
+        @Test("a port leaving a bridge keeps its addresses (the bridge's RTM_DELLINK is not the link's)")
+        func bridgePort() async throws {
+            try await withDaemon(arguments: ["--link", "any"]) { namespace, daemon in
+                try namespace.ip("link", "add", "br0", "type", "bridge")
+                try namespace.ip("link", "add", "port0", "type", "veth", "peer", "name", "port1")
+                try namespace.ip("link", "set", "port0", "master", "br0")
+                try namespace.ip("addr", "add", "198.51.100.4/24", "dev", "port0")
+                let id = "\(try namespace.ifindex("port0"))/198.51.100.4/24"
+                try await daemon.waitForAddresses("the port's address") { $0[id] != nil }
+                let generation = try await daemon.status()["generation"]
+                try namespace.ip("link", "set", "port0", "nomaster")
+                try namespace.ip("link", "del", "br0")
+                try await expectMatchesKernel(daemon, namespace)
+                let addresses = try await daemon.addresses()
+                #expect(addresses[id] != nil)
+                // No removed/added flicker for the port's address: only bridge changes happened.
+                let after = try await daemon.status()["generation"]
+                #expect(
+                    generation == after,
+                    "generation moved from \(String(describing: generation)) to \(String(describing: after))")
+            }
+        }
+
         @Test("IPv4 point-to-point: the local address, not the peer")
         func pointToPoint() async throws {
             try await withDaemon { namespace, daemon in

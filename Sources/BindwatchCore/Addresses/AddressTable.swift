@@ -51,7 +51,7 @@ public actor AddressTable {
     private var resyncs = 0
     private var synced = false
     private var isReady = false
-    private var readinessWaiters: [CheckedContinuation<Void, Never>] = []
+    private nonisolated let readiness = OneShotSignal()
 
     public init(
         policy: BindPolicy = BindPolicy(),
@@ -67,17 +67,15 @@ public actor AddressTable {
 
     // MARK: Readiness and status
 
-    /// Returns once the initial dump is in the table.
-    public func waitUntilReady() async {
-        if isReady { return }
-        await withCheckedContinuation { readinessWaiters.append($0) }
+    /// Returns once the initial dump is in the table, or when the calling task is cancelled.
+    public nonisolated func waitUntilReady() async {
+        await readiness.wait()
     }
 
     package func markReady() {
         guard !isReady else { return }
         isReady = true
-        for waiter in readinessWaiters { waiter.resume() }
-        readinessWaiters = []
+        readiness.fire()
     }
 
     func setSynced(_ synced: Bool) { self.synced = synced }
@@ -225,6 +223,8 @@ public actor AddressTable {
 
     /// Returns true when the link gained one of the up/running bits.
     private func apply(_ message: LinkMessage, now: MonotonicInstant) -> Bool {
+        // Only the link's own messages; bridge-port (AF_BRIDGE) ones say nothing about it.
+        guard message.family == 0 else { return false }
         if message.isDeletion {
             _ = removeLink(message.ifindex, now: now)
             return false
@@ -248,7 +248,9 @@ public actor AddressTable {
         links[message.ifindex]!.confirmedSweep = sweep
         let cameUp = !message.flags.intersection(LinkFlags.state).isSubset(of: wasKnown ? old.flags : [])
 
-        if old.name != link.name || old.flags != link.flags {
+        // Other bits (promiscuous, allmulti) change no verdict: do not touch every address.
+        if old.name != link.name || old.flags.intersection(LinkFlags.state) != link.flags.intersection(LinkFlags.state)
+        {
             // A rename or a state change can change every address's interface or verdict.
             for key in Array(links[message.ifindex]!.addresses.keys) {
                 let record = links[message.ifindex]!.addresses[key]!

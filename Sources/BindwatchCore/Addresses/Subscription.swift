@@ -30,6 +30,8 @@ public final class Subscription: Sendable {
     private let continuation: AsyncStream<Item>.Continuation
     private let limits: Limits
     private let backlog = Mutex(Backlog())
+    /// Fires when the backlog passes the limits: the consumer may be stuck in a write.
+    let overflowSignal = OneShotSignal()
 
     init(id: UInt64, filter: AddressFilter, wantsEncoding: Bool, limits: Limits) {
         self.id = id
@@ -56,6 +58,7 @@ public final class Subscription: Sendable {
             continuation.yield(item)
         } else {
             continuation.finish()
+            overflowSignal.fire()
         }
         return accepted
     }

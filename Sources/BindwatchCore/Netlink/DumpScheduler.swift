@@ -136,6 +136,12 @@ struct DumpScheduler {
         let broken = failed || finished.interrupted
         // Per-link dumps run only between resyncs, so a running resync owns this dump.
         guard var resync else {
+            // An interrupted per-link dump may have missed an address the kernel will not
+            // announce (still tentative): dump that link again. A failed one (ENODEV: the
+            // link is gone) is not retried.
+            if finished.interrupted && !failed, case .addresses(let ifindex) = finished.request.kind {
+                requestLinkDump(ifindex: ifindex)
+            }
             return Finished(kind: finished.request.kind, outcome: .linkDumpComplete, attempt: 0)
         }
         let attempt = failedAttempts + 1

@@ -35,7 +35,8 @@ extension NetlinkMessage {
         case BW_MESSAGE_PREFIX:
             payload = .prefix(PrefixMessage(raw.body.prefix))
         case BW_MESSAGE_DONE:
-            payload = .done
+            // A dump that failed part-way reports its errno in NLMSG_DONE.
+            payload = raw.error == 0 ? .done : .error(raw.error)
         case BW_MESSAGE_ERROR:
             payload = .error(raw.error)
         case BW_MESSAGE_MALFORMED:
@@ -73,6 +74,7 @@ extension LinkMessage {
     init(_ raw: bw_link) {
         isDeletion = raw.is_delete != 0
         ifindex = raw.ifindex
+        family = raw.family
         name = raw.has_name != 0 ? String(interfaceName: raw.name) : nil
         flags = LinkFlags(rawValue: raw.flags)
         operationalState = raw.has_operstate != 0 ? OperationalState(rawValue: raw.operstate) : nil

@@ -86,6 +86,9 @@ public struct AddressLifetimes: Sendable, Equatable, Hashable {
 public struct LinkMessage: Sendable, Equatable {
     public var isDeletion: Bool
     public var ifindex: Int32
+    /// AF_UNSPEC (0) for the link itself. A bridge sends AF_BRIDGE messages about its ports,
+    /// including RTM_DELLINK when a port leaves while the link lives on.
+    public var family: UInt8 = 0
     public var name: String?
     public var flags: LinkFlags
     public var operationalState: OperationalState?

@@ -57,7 +57,8 @@ public final class NetlinkMonitor: Service {
         let receiver = try NetlinkReceiver(socket: socket, logger: logger)
         let (inputs, continuation) = AsyncStream.makeStream(of: NetlinkInput.self)
         receiver.start(yielding: continuation)
-        defer { socket.close() }
+        // On cancellation as on graceful shutdown; the thread closes the socket as it exits.
+        defer { receiver.stop() }
 
         var state = DumpScheduler(
             portID: socket.portID, maximumAttempts: configuration.resyncAttempts,
@@ -66,6 +67,7 @@ public final class NetlinkMonitor: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 state.requestFullResync()
                 try await startNextDump(&state)
+                scheduleRetry(&state, in: &group, continuation: continuation)
                 for await input in inputs {
                     switch input {
                     case .datagram(let datagram):
@@ -79,13 +81,8 @@ public final class NetlinkMonitor: Service {
                     case .failed(let error):
                         throw error
                     }
-                    if let delay = state.takeScheduledRetry() {
-                        group.addTask {
-                            try? await sleepOnEventLoop(for: delay)
-                            continuation.yield(.retryResync)
-                        }
-                    }
                     try await startNextDump(&state)
+                    scheduleRetry(&state, in: &group, continuation: continuation)
                 }
                 group.cancelAll()
             }
@@ -94,9 +91,22 @@ public final class NetlinkMonitor: Service {
         }
     }
 
+    /// A failed resync retries after a delay: a timer task feeds `.retryResync` back in.
+    private func scheduleRetry(
+        _ state: inout DumpScheduler, in group: inout ThrowingDiscardingTaskGroup<any Error>,
+        continuation: AsyncStream<NetlinkInput>.Continuation
+    ) {
+        guard let delay = state.takeScheduledRetry() else { return }
+        group.addTask {
+            try? await sleepOnEventLoop(for: delay)
+            continuation.yield(.retryResync)
+        }
+    }
+
     private func handle(_ datagram: NetlinkMessage.Datagram, state: inout DumpScheduler) async throws {
         if datagram.isFramingBroken {
             // The rest of the datagram cannot be read: whatever it held is lost.
+            await table.setSynced(false)
             logger.warning("Dropped the rest of a netlink datagram with broken framing")
             state.requestFullResync()
         }
@@ -180,7 +190,7 @@ public final class NetlinkMonitor: Service {
                 return
             } catch {
                 logger.error("Netlink dump request failed", metadata: ["error": "\(error)"])
-                _ = state.finishCurrentDump(failed: true)
+                try await finishCurrentDump(&state, error: -Int32(error.errno.rawValue))
             }
         }
     }

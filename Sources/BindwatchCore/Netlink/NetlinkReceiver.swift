@@ -50,10 +50,38 @@ final class NetlinkReceiver: Sendable {
         _ = bw_wakeup_signal(wakeup)
     }
 
+    private func deliver(
+        _ buffer: UnsafeMutableRawBufferPointer, count: Int, sender: UInt32,
+        to continuation: AsyncStream<NetlinkInput>.Continuation
+    ) {
+        // Only the kernel (port 0) speaks for the kernel; anyone can unicast to us.
+        guard sender == 0 else {
+            logger.warning("Dropped a netlink datagram not sent by the kernel", metadata: ["sender": "\(sender)"])
+            return
+        }
+        let datagram = NetlinkMessage.decode(datagram: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        continuation.yield(.datagram(datagram))
+    }
+
+    /// After ENOBUFS the kernel still holds messages older than the loss, and stays congested,
+    /// dropping new events silently, until the queue is empty. Hand the old messages over
+    /// before the resync starts, so that they cannot count as confirmed by it.
+    private func drainQueued(
+        _ buffer: UnsafeMutableRawBufferPointer, to continuation: AsyncStream<NetlinkInput>.Continuation
+    ) throws(NetlinkError) {
+        while let reception = try socket.receive(into: buffer, wait: false) {
+            if case .datagram(let count, let sender) = reception {
+                deliver(buffer, count: count, sender: sender, to: continuation)
+            }
+        }
+    }
+
     private func receiveLoop(_ continuation: AsyncStream<NetlinkInput>.Continuation) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 8)
         defer {
             buffer.deallocate()
+            // The thread owns the descriptor's last use: close it only once it is done with it.
+            socket.close()
             continuation.finish()
         }
         while true {
@@ -65,17 +93,13 @@ final class NetlinkReceiver: Sendable {
             }
             do {
                 switch try socket.receive(into: buffer) {
-                case .datagram(let count, let sender):
-                    // Only the kernel (port 0) speaks for the kernel; anyone can unicast to us.
-                    guard sender == 0 else {
-                        logger.warning(
-                            "Dropped a netlink datagram not sent by the kernel", metadata: ["sender": "\(sender)"])
-                        continue
-                    }
-                    let datagram = NetlinkMessage.decode(datagram: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-                    continuation.yield(.datagram(datagram))
-                case .overrun, .truncated:
+                case .datagram(let count, let sender)?:
+                    deliver(buffer, count: count, sender: sender, to: continuation)
+                case .overrun?, .truncated?:
+                    try drainQueued(buffer, to: continuation)
                     continuation.yield(.eventsLost)
+                case nil:
+                    break
                 }
             } catch {
                 continuation.yield(.failed(error))

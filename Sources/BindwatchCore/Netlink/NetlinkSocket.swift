@@ -79,12 +79,15 @@ public final class NetlinkSocket: Sendable {
         case truncated
     }
 
-    /// Blocks until a datagram arrives.
-    public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(NetlinkError) -> Reception {
+    /// Blocks until a datagram arrives; with `wait` false, returns nil when none is queued.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer, wait: Bool = true) throws(NetlinkError)
+        -> Reception?
+    {
         var sender: UInt32 = 0
-        let result = bw_netlink_receive(descriptor, buffer.baseAddress, buffer.count, &sender)
+        let result = bw_netlink_receive(descriptor, buffer.baseAddress, buffer.count, &sender, wait ? 0 : 1)
         if result >= 0 { return .datagram(count: result, sender: sender) }
         switch Int32(-result) {
+        case EAGAIN where !wait: return nil
         case ENOBUFS: return .overrun
         case EMSGSIZE: return .truncated
         default: throw NetlinkError("recvmsg(netlink)", result: result)

@@ -23,10 +23,12 @@ public struct DaemonSettings: Sendable, Equatable {
             return "\(runtime)/io.bindwatch"
         }
         if isRoot { return "/run/bindwatch/io.bindwatch" }
+        // A user without XDG_RUNTIME_DIR gets the root default, which fails with a clear error;
+        // a predictable path under /tmp could be taken over by another user first.
         if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
             return "\(runtime)/bindwatch/io.bindwatch"
         }
-        return "/tmp/bindwatch-\(getuid())/io.bindwatch"
+        return "/run/bindwatch/io.bindwatch"
     }
 
     /// `--config`'s default: `$CONFIGURATION_DIRECTORY/bindwatch.yaml` under systemd, else

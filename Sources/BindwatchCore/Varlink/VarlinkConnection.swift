@@ -6,6 +6,8 @@ struct VarlinkConnection {
     let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
     let dispatcher: VarlinkDispatcher
     let logger: Logger
+    /// Calls a client may pipeline behind the one being answered.
+    static let maximumQueuedCalls = 64
 
     private struct Outbound: ReplySink {
         let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
@@ -19,14 +21,24 @@ struct VarlinkConnection {
                 let sink = Outbound(writer: outbound)
                 // Calls wait until the first dump is in the table.
                 await dispatcher.table.waitUntilReady()
+                try Task.checkCancellation()
                 let peerClosed = OneShotSignal()
                 let (frames, framesContinuation) = AsyncStream.makeStream(
-                    of: Result<ByteBuffer, any Error>.self, bufferingPolicy: .bufferingOldest(64))
+                    of: Result<ByteBuffer, any Error>.self, bufferingPolicy: .bufferingOldest(Self.maximumQueuedCalls))
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     // Reading goes on while a Watch streams, so a client that hangs up is noticed.
                     group.addTask {
                         do {
-                            for try await frame in inbound { framesContinuation.yield(.success(frame)) }
+                            for try await frame in inbound {
+                                if case .dropped = framesContinuation.yield(.success(frame)) {
+                                    // Too many calls queued behind a slow one: answer those taken,
+                                    // then close rather than silently skip some.
+                                    logger.warning(
+                                        "Closing a connection that queued too many calls",
+                                        metadata: ["limit": "\(Self.maximumQueuedCalls)"])
+                                    break
+                                }
+                            }
                         } catch {
                             framesContinuation.yield(.failure(error))
                         }

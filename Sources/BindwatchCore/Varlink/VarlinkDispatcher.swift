@@ -11,6 +11,8 @@ struct VarlinkDispatcher: Sendable {
     static let version = "0.1.0"
     /// Addresses per reply when a snapshot or a `List` with `more` streams in parts.
     static let addressesPerPart = 1000
+    /// The shortest an encoded Address can be (IPv4, short names, no flags): about 250 bytes.
+    static let minimumAddressBytes = 200
 
     let table: AddressTable
     let statistics: ServerStatistics
@@ -95,6 +97,11 @@ struct VarlinkDispatcher: Sendable {
             try await sendInParts(addresses, generation: generation, finalContinues: false, sink: sink)
             return
         }
+        // No address encodes in fewer bytes than this: refuse before building a reply that
+        // cannot be sent, which would hold up every other client.
+        guard addresses.count * Self.minimumAddressBytes <= VarlinkReply.maximumBytes else {
+            throw VarlinkError.tooLarge(addresses: addresses.count)
+        }
         let message = VarlinkReply.message { json in
             json.field("generation", generation)
             json.key("addresses")
@@ -146,6 +153,8 @@ struct VarlinkDispatcher: Sendable {
                     }
                 }
                 group.addTask { await peerClosed.wait() }
+                // A client that stopped reading leaves the writer above stuck; cancel it.
+                group.addTask { await subscription.overflowSignal.wait() }
                 try await group.next()
                 group.cancelAll()
             }
@@ -163,18 +172,27 @@ struct VarlinkDispatcher: Sendable {
     private func wait(_ request: VarlinkRequest, _ sink: some ReplySink, peerClosed: OneShotSignal) async throws {
         let parameters = try VarlinkParameters(
             request.parameters, allowed: ["family", "interface", "address", "timeout"])
-        let filter = try parameters.filter()
-        let target = try parameters.string("address").map { text throws(VarlinkError) in
-            // A zone (fe80::1%eth0) names the interface; the address itself has none.
-            let bare = text.split(separator: "%", maxSplits: 1).first.map(String.init) ?? text
-            guard let parsed = IPAddress(bare) else {
-                throw VarlinkError.invalidAddress("\"\(text.prefix(64))\" is not an IPv4 or IPv6 address")
+        var zonedFilter = try parameters.filter()
+        let text = try parameters.string("address")
+        let parts = text?.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
+        let target = try parts.map { parts throws(VarlinkError) in
+            guard let parsed = IPAddress(String(parts[0])) else {
+                throw VarlinkError.invalidAddress("\"\(text!.prefix(64))\" is not an IPv4 or IPv6 address")
             }
             return parsed
+        }
+        if let parts, parts.count == 2 {
+            // A zone (fe80::1%eth0) names the interface the address must be on.
+            let zone = String(parts[1])
+            guard !zone.isEmpty, zonedFilter.interface == nil || zonedFilter.interface == zone else {
+                throw VarlinkError.invalidParameter("address")
+            }
+            zonedFilter.interface = zone
         }
         let timeout = try parameters.number("timeout")
         if let timeout, !(timeout >= 0 && timeout <= 1e9) { throw VarlinkError.invalidParameter("timeout") }
 
+        let filter = zonedFilter
         let matches: @Sendable (Address) -> Bool = { address in
             guard address.isBindable && filter.matches(address) else { return false }
             if let target { return address.address == target }

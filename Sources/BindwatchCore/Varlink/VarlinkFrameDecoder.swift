@@ -1,13 +1,16 @@
 import NIOCore
 
 /// Splits the stream into varlink messages: one JSON object, then a NUL byte.
-struct VarlinkFrameDecoder: ByteToMessageDecoder {
+final class VarlinkFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
 
     /// The server's limit for one call; a client sending more without a NUL is cut off.
     static let maximumRequestBytes = 64 * 1024
 
     let maximumMessageBytes: Int
+    /// Bytes of the pending message already searched for a NUL: each read scans only what is
+    /// new (a client sending one byte at a time would otherwise cost quadratic time).
+    private var searched = 0
 
     /// Clients read replies of up to sd-varlink's 16 MiB.
     init(maximumMessageBytes: Int = maximumRequestBytes) {
@@ -15,12 +18,15 @@ struct VarlinkFrameDecoder: ByteToMessageDecoder {
     }
 
     func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let end = buffer.readableBytesView.firstIndex(of: 0) else {
+        let view = buffer.readableBytesView
+        guard let end = view[(view.startIndex + min(searched, view.count))...].firstIndex(of: 0) else {
+            searched = view.count
             if buffer.readableBytes > maximumMessageBytes {
                 throw VarlinkProtocolError.messageTooLarge(limit: maximumMessageBytes)
             }
             return .needMoreData
         }
+        searched = 0
         let length = end - buffer.readerIndex
         guard length <= maximumMessageBytes else {
             throw VarlinkProtocolError.messageTooLarge(limit: maximumMessageBytes)

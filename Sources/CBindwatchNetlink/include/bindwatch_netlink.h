@@ -53,6 +53,7 @@ typedef struct bw_link {
     uint8_t has_operstate;
     uint8_t operstate;  // IF_OPER_*
     int32_t ifindex;
+    uint8_t family;     // ifi_family: AF_UNSPEC for the link itself; AF_BRIDGE for bridge-port state
     uint32_t flags;     // ifi_flags: IFF_UP, IFF_RUNNING, IFF_LOWER_UP, ...
     uint16_t link_type; // ifi_type: ARPHRD_*
     char name[BW_INTERFACE_NAME_SIZE];  // IFLA_IFNAME, NUL-terminated
@@ -72,7 +73,7 @@ typedef struct bw_message {
     uint16_t flags;  // nlmsg_flags (NLM_F_MULTI, NLM_F_DUMP_INTR, ...)
     uint32_t sequence;  // nlmsg_seq
     uint32_t port_id;   // nlmsg_pid: the requester's port for dump replies
-    int32_t error;      // BW_MESSAGE_ERROR: the negative errno (0 = ack)
+    int32_t error;      // BW_MESSAGE_ERROR, BW_MESSAGE_DONE: the negative errno (0 = ack, or a dump that ended well)
     union {
         bw_address address;
         bw_link link;
@@ -114,7 +115,8 @@ int bw_netlink_request_address_dump(int fd, uint32_t sequence, int32_t ifindex);
 // Receives one datagram. Returns its length, or a negative errno (-ENOBUFS after an overrun,
 // -EMSGSIZE when it did not fit in the buffer). *sender_port_out is the sender's nl_pid from
 // msg_name: 0 for the kernel.
-ssize_t bw_netlink_receive(int fd, void *buffer, size_t capacity, uint32_t *sender_port_out);
+// With dont_wait set, returns -EAGAIN instead of blocking when nothing is queued.
+ssize_t bw_netlink_receive(int fd, void *buffer, size_t capacity, uint32_t *sender_port_out, int dont_wait);
 
 // Blocks, with no timeout, until fd is readable (returns 1) or wakeup_fd is (returns 2).
 int bw_wait_readable(int fd, int wakeup_fd);

@@ -153,7 +153,9 @@ final class RunningDaemon: @unchecked Sendable {
             let addresses = try await addresses()
             if try condition(addresses) { return addresses }
             if ContinuousClock.now > deadline {
-                throw DaemonFailure("timed out waiting for \(what); daemon has \(addresses.keys.sorted())")
+                let sample = addresses.keys.sorted().prefix(20).joined(separator: " ")
+                throw DaemonFailure(
+                    "timed out waiting for \(what); the daemon has \(addresses.count) addresses: \(sample) …")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
