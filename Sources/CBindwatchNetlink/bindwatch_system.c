@@ -37,6 +37,22 @@ int bw_unix_socket_probe(const char *path) {
     return -error;
 }
 
+int bw_notify_send(const char *socket_path, const char *message, size_t length) {
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    size_t path_length = strlen(socket_path);
+    if (path_length == 0 || path_length >= sizeof(address.sun_path)) return -EINVAL;
+    memcpy(address.sun_path, socket_path, path_length);
+    if (address.sun_path[0] == '@') address.sun_path[0] = '\0';  // abstract namespace
+    socklen_t address_length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path_length);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    ssize_t sent = sendto(fd, message, length, MSG_NOSIGNAL, (struct sockaddr *)&address, address_length);
+    int error = errno;
+    close(fd);
+    if (sent < 0) return -error;
+    return 0;
+}
+
 int bw_raise_open_file_limit(uint64_t *soft_out, uint64_t *hard_out) {
     struct rlimit limit;
     if (getrlimit(RLIMIT_NOFILE, &limit) < 0) return -errno;

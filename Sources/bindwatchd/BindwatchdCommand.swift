@@ -93,7 +93,8 @@ struct BindwatchdCommand: ParsableCommand {
         }
         let logger = Logger(label: "bindwatchd")
         do {
-            try await BindwatchDaemon.run(settings: settings, logger: logger)
+            try await BindwatchDaemon.run(
+                settings: settings, environment: ProcessInfo.processInfo.environment, logger: logger)
         } catch let error as VarlinkServer.StartError {
             logger.critical("Cannot start", metadata: ["reason": "\(error)"])
             throw ExitCode(75)  // EX_TEMPFAIL

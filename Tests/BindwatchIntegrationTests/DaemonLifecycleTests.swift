@@ -125,3 +125,66 @@ func connectUnix(_ path: String) throws -> Int32 {
     }
     return fd
 }
+
+extension IntegrationTests {
+    @Suite("systemd notification protocol")
+    struct NotifyTests {
+        /// A datagram socket playing systemd's part; returns each message received.
+        final class NotifyListener {
+            let path: String
+            let fd: Int32
+
+            init(directory: String) throws {
+                path = "\(directory)/notify"
+                fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+                var address = sockaddr_un()
+                address.sun_family = sa_family_t(AF_UNIX)
+                withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                    for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+                }
+                let bound = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    }
+                }
+                guard bound == 0 else { throw DaemonFailure("bind \(path): errno \(errno)") }
+                var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            }
+
+            deinit { close(fd) }
+
+            /// The next datagram, or nil after 10 s.
+            func next() -> String? {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let count = recv(fd, &buffer, buffer.count, 0)
+                return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : nil
+            }
+        }
+
+        @Test("READY=1 with STATUS once serving, WATCHDOG=1 at half the interval, STOPPING=1 on SIGTERM")
+        func notifications() async throws {
+            try await NetworkNamespace.with { namespace in
+                let directory = try Command.run(["mktemp", "-d"]).trimmingCharacters(in: .whitespacesAndNewlines)
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let listener = try NotifyListener(directory: directory)
+                let daemon = try await RunningDaemon.start(
+                    in: namespace, environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
+                defer { daemon.stop() }
+                let ready = listener.next()
+                #expect(ready?.hasPrefix("READY=1\nSTATUS=") == true, "\(String(describing: ready))")
+                #expect(ready?.contains("addresses") == true)
+                #expect(listener.next() == "WATCHDOG=1")
+                #expect(listener.next() == "WATCHDOG=1")
+                daemon.signal(SIGTERM)
+                var rest: [String] = []
+                while let message = listener.next() {
+                    rest.append(message)
+                    if message == "STOPPING=1" { break }
+                }
+                #expect(rest.last == "STOPPING=1")
+                #expect(try await daemon.waitForExit() == 0)
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// Wires the daemon together: the table, the netlink monitor and the varlink server, in one
 /// ServiceGroup that shuts down gracefully on SIGTERM and SIGINT.
 public enum BindwatchDaemon {
-    public static func run(settings: DaemonSettings, logger: Logger) async throws {
+    public static func run(settings: DaemonSettings, environment: [String: String], logger: Logger) async throws {
         raiseOpenFileLimit(logger: logger)
         // Fail before touching netlink when another daemon owns the socket.
         try VarlinkServer.prepareSocketPath(settings.socketPath)
@@ -20,12 +20,16 @@ public enum BindwatchDaemon {
         let statistics = ServerStatistics(limits: serverConfiguration.limits)
         let server = VarlinkServer(
             configuration: serverConfiguration, table: table, statistics: statistics, logger: logger)
+        let notifier = SystemdNotifier(
+            environment: environment, table: table, listening: server.listening, logger: logger)
 
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: monitor, successTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+                    // Returns at once when systemd did not start us: that must not stop the rest.
+                    .init(service: notifier, successTerminationBehavior: .ignore),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

@@ -2,7 +2,7 @@ import Synchronization
 
 /// Fires once; every waiter, present or future, then returns. Waiting is cancellable without
 /// firing it (an AsyncStream would end for good when a waiting task is cancelled).
-final class OneShotSignal: Sendable {
+public final class OneShotSignal: Sendable {
     private struct State {
         var fired = false
         var nextWaiter = 0
@@ -11,7 +11,9 @@ final class OneShotSignal: Sendable {
 
     private let state = Mutex(State())
 
-    func fire() {
+    public init() {}
+
+    public func fire() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard !state.fired else { return [] }
             state.fired = true
@@ -21,10 +23,10 @@ final class OneShotSignal: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    var hasFired: Bool { state.withLock { $0.fired } }
+    public var hasFired: Bool { state.withLock { $0.fired } }
 
     /// Returns when fired, or when the calling task is cancelled.
-    func wait() async {
+    public func wait() async {
         let id = state.withLock { state -> Int in
             state.nextWaiter += 1
             return state.nextWaiter

@@ -34,6 +34,8 @@ public final class VarlinkServer: Service {
     private let dispatcher: VarlinkDispatcher
     private let group: any EventLoopGroup
     private let logger: Logger
+    /// Fires once the socket accepts connections.
+    public let listening = OneShotSignal()
 
     public init(
         configuration: Configuration, table: AddressTable, statistics: ServerStatistics,
@@ -83,6 +85,7 @@ public final class VarlinkServer: Service {
             throw StartError.socketPathUnusable(path: path, reason: "chmod failed (errno \(errno))")
         }
         logger.info("Listening", metadata: ["socket": "\(path)"])
+        listening.fire()
         defer { unlink(path) }
 
         try await withGracefulShutdownHandler {

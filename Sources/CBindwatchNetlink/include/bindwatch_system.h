@@ -2,6 +2,7 @@
 #ifndef BINDWATCH_SYSTEM_H
 #define BINDWATCH_SYSTEM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -19,6 +20,10 @@ typedef struct bw_ucred {
     uint32_t uid;
     uint32_t gid;
 } bw_ucred;
+
+// Sends one datagram to systemd's notification socket: a path, or an abstract name written
+// with a leading '@' ($NOTIFY_SOCKET). Returns 0 or a negative errno.
+int bw_notify_send(const char *socket_path, const char *message, size_t length);
 
 // Raises the soft RLIMIT_NOFILE to the hard limit; reports both.
 int bw_raise_open_file_limit(uint64_t *soft_out, uint64_t *hard_out);

@@ -17,7 +17,7 @@ final class RunningDaemon: @unchecked Sendable {
     /// `user` runs it unprivileged through setpriv (uid:gid).
     static func start(
         in namespace: NetworkNamespace, socketPath: String? = nil, user: (uid: Int, gid: Int)? = nil,
-        arguments: [String] = []
+        environment: [String: String] = [:], arguments: [String] = []
     ) async throws -> RunningDaemon {
         let directory = try Command.run(["mktemp", "-d", "/tmp/bindwatch-test.XXXXXX"]).trimmingCharacters(
             in: .whitespacesAndNewlines)
@@ -35,6 +35,9 @@ final class RunningDaemon: @unchecked Sendable {
         process.arguments =
             ["ip", "netns", "exec", namespace.name] + asUser
             + [IntegrationEnvironment.daemonPath, "--socket", socketPath, "--log-level", "debug"] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log
         process.standardError = log
