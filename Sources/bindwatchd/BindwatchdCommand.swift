@@ -86,8 +86,9 @@ struct BindwatchdCommand: ParsableCommand {
         }
 
         let level = settings.logLevel
+        let environment = ProcessInfo.processInfo.environment
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = JournalLogHandler(label: label, environment: environment)
             handler.logLevel = level
             return handler
         }

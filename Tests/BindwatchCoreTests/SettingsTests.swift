@@ -114,3 +114,22 @@ struct SettingsTests {
         }
     }
 }
+
+@Suite("Diagnostics", .timeLimit(.minutes(1)))
+struct JournalLogHandlerTests {
+    @Test("syslog priorities for each level")
+    func priorities() {
+        #expect(JournalLogHandler.priority(.critical) == 2)
+        #expect(JournalLogHandler.priority(.error) == 3)
+        #expect(JournalLogHandler.priority(.warning) == 4)
+        #expect(JournalLogHandler.priority(.notice) == 5)
+        #expect(JournalLogHandler.priority(.info) == 6)
+        #expect(JournalLogHandler.priority(.debug) == 7)
+    }
+
+    @Test("a JOURNAL_STREAM that is not stderr's stream is ignored", arguments: ["", "1:2", "x:y", "0:0:0"])
+    func foreignStream(value: String) {
+        #expect(!JournalLogHandler.stderrIsJournal(["JOURNAL_STREAM": value]))
+        #expect(!JournalLogHandler.stderrIsJournal([:]))
+    }
+}

@@ -106,14 +106,20 @@ func roundTrip(_ fd: Int32, _ message: String) throws -> String {
     return String(decoding: reply, as: UTF8.self)
 }
 
-/// A connected Unix stream socket, or a thrown error.
-func connectUnix(_ path: String) throws -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+/// A Unix socket address for a filesystem path.
+func unixAddress(_ path: String) -> sockaddr_un {
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
     withUnsafeMutableBytes(of: &address.sun_path) { raw in
-        for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        for (index, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[index] = byte }
     }
+    return address
+}
+
+/// A connected Unix stream socket, or a thrown error.
+func connectUnix(_ path: String) throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var address = unixAddress(path)
     let result = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
             connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
@@ -137,11 +143,7 @@ extension IntegrationTests {
             init(directory: String) throws {
                 path = "\(directory)/notify"
                 fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-                var address = sockaddr_un()
-                address.sun_family = sa_family_t(AF_UNIX)
-                withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                    for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-                }
+                var address = unixAddress(path)
                 let bound = withUnsafePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                         bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
@@ -159,6 +161,18 @@ extension IntegrationTests {
                 var buffer = [UInt8](repeating: 0, count: 4096)
                 let count = recv(fd, &buffer, buffer.count, 0)
                 return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : nil
+            }
+        }
+
+        @Test("diagnostics carry journald priority prefixes when stderr is the journal stream")
+        func journalPrefixes() async throws {
+            try await NetworkNamespace.with { namespace in
+                let daemon = try await RunningDaemon.start(
+                    in: namespace, journalStream: true, arguments: ["--log-level", "info"])
+                defer { daemon.stop() }
+                let lines = daemon.log.split(separator: "\n")
+                #expect(lines.contains { $0.hasPrefix("<6>Listening socket=") }, "\(lines.prefix(5))")
+                #expect(lines.allSatisfy { $0.first == "<" }, "\(lines.prefix(5))")
             }
         }
 

@@ -17,7 +17,7 @@ final class RunningDaemon: @unchecked Sendable {
     /// `user` runs it unprivileged through setpriv (uid:gid).
     static func start(
         in namespace: NetworkNamespace, socketPath: String? = nil, user: (uid: Int, gid: Int)? = nil,
-        environment: [String: String] = [:], arguments: [String] = []
+        environment: [String: String] = [:], journalStream: Bool = false, arguments: [String] = []
     ) async throws -> RunningDaemon {
         let directory = try Command.run(["mktemp", "-d", "/tmp/bindwatch-test.XXXXXX"]).trimmingCharacters(
             in: .whitespacesAndNewlines)
@@ -35,6 +35,13 @@ final class RunningDaemon: @unchecked Sendable {
         process.arguments =
             ["ip", "netns", "exec", namespace.name] + asUser
             + [IntegrationEnvironment.daemonPath, "--socket", socketPath, "--log-level", "debug"] + arguments
+        var environment = environment
+        if journalStream {
+            // As systemd does: the device and inode of the stream stderr is connected to.
+            var status = stat()
+            _ = stat(logPath, &status)
+            environment["JOURNAL_STREAM"] = "\(status.st_dev):\(status.st_ino)"
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
