@@ -2,6 +2,9 @@
 #include "bindwatch_system.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -51,6 +54,26 @@ int bw_notify_send(const char *socket_path, const char *message, size_t length) 
     close(fd);
     if (sent < 0) return -error;
     return 0;
+}
+
+int bw_signal_open(int signal_number, int *fd_out) {
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, signal_number);
+    int error = pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    if (error != 0) return -error;
+    int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0) return -errno;
+    *fd_out = fd;
+    return 0;
+}
+
+int bw_signal_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t count = read(fd, &info, sizeof(info));
+    if (count < 0) return -errno;
+    if ((size_t)count != sizeof(info)) return -EIO;
+    return (int)info.ssi_signo;
 }
 
 int bw_raise_open_file_limit(uint64_t *soft_out, uint64_t *hard_out) {

@@ -59,7 +59,7 @@ struct BindwatchdCommand: ParsableCommand {
     @Option(help: "Diagnostics level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
-    func runDaemon() async throws {
+    func runDaemon(reloadSignal: ReloadSignal?) async throws {
         var flags: [SettingKey: ConfigContent] = [:]
         if let socketPath { flags[.socketPath] = .string(socketPath) }
         if let socketMode { flags[.socketMode] = .string(socketMode) }
@@ -75,12 +75,11 @@ struct BindwatchdCommand: ParsableCommand {
         if let maxConnections { flags[.maxConnections] = .int(maxConnections) }
         if let logLevel { flags[.logLevel] = .string(logLevel) }
 
+        let sources = DaemonSettings.Sources(
+            flags: flags, environment: ProcessInfo.processInfo.environment, configPath: config, isRoot: geteuid() == 0)
         let settings: DaemonSettings
         do {
-            settings = try await DaemonSettings.load(
-                from: .init(
-                    flags: flags, environment: ProcessInfo.processInfo.environment, configPath: config,
-                    isRoot: geteuid() == 0))
+            settings = try await DaemonSettings.load(from: sources)
         } catch let error as SettingsError {
             throw ValidationError(error.message)
         }
@@ -95,7 +94,8 @@ struct BindwatchdCommand: ParsableCommand {
         let logger = Logger(label: "bindwatchd")
         do {
             try await BindwatchDaemon.run(
-                settings: settings, environment: ProcessInfo.processInfo.environment, logger: logger)
+                settings: settings, environment: ProcessInfo.processInfo.environment, reloadSignal: reloadSignal,
+                reload: { try await DaemonSettings.load(from: sources) }, logger: logger)
         } catch let error as VarlinkServer.StartError {
             logger.critical("Cannot start", metadata: ["reason": "\(error)"])
             throw ExitCode(75)  // EX_TEMPFAIL

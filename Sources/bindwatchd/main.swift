@@ -11,9 +11,16 @@ do {
 } catch {
     BindwatchdCommand.exit(withError: error)
 }
+// Before any thread starts: SIGHUP stays blocked everywhere and is read from a signalfd.
+let reloadSignal: ReloadSignal?
+do {
+    reloadSignal = try ReloadSignal()
+} catch {
+    reloadSignal = nil
+}
 let executor = EventLoopTaskExecutor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
 let outcome = executor.runBlocking {
-    try await command.runDaemon()
+    try await command.runDaemon(reloadSignal: reloadSignal)
 }
 if case .failure(let error) = outcome {
     BindwatchdCommand.exit(withError: error)

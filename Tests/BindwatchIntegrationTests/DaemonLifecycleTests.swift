@@ -164,6 +164,39 @@ extension IntegrationTests {
             }
         }
 
+        @Test("SIGHUP rereads the config: a policy change shows at once; an invalid file is refused")
+        func reload() async throws {
+            try await NetworkNamespace.with { namespace in
+                let directory = try Command.run(["mktemp", "-d"]).trimmingCharacters(in: .whitespacesAndNewlines)
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let config = "\(directory)/bindwatch.yaml"
+                try "policy:\n  excludeInterfaces: [veth*]\n".write(toFile: config, atomically: true, encoding: .utf8)
+                let daemon = try await RunningDaemon.start(in: namespace, arguments: ["--config", config])
+                defer { daemon.stop() }
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.ip("addr", "add", "192.0.2.44/24", "dev", "veth0")
+                let id = "\(try namespace.ifindex("veth0"))/192.0.2.44/24"
+                try await daemon.waitForAddresses("the excluded address") {
+                    $0[id]?["reasons"]?.stringArray == ["interface-excluded"]
+                }
+
+                try "policy:\n  excludeInterfaces: []\n".write(toFile: config, atomically: true, encoding: .utf8)
+                daemon.signal(SIGHUP)
+                try await daemon.waitForAddresses("bindable after the reload") { $0[id]?["bindable"] == .bool(true) }
+
+                try "policy:\n  link: sideways\n  excludeInterfaces: [veth*]\n".write(
+                    toFile: config, atomically: true, encoding: .utf8)
+                daemon.signal(SIGHUP)
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !daemon.log.contains("Configuration reload refused") && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(daemon.log.contains("policy.link"), "the refusal names the key")
+                #expect(try await daemon.addresses()[id]?["bindable"] == .bool(true), "the old settings stay")
+                #expect(daemon.isRunning)
+            }
+        }
+
         @Test("diagnostics carry journald priority prefixes when stderr is the journal stream")
         func journalPrefixes() async throws {
             try await NetworkNamespace.with { namespace in

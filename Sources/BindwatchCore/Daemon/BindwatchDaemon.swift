@@ -6,7 +6,11 @@ import ServiceLifecycle
 /// Wires the daemon together: the table, the netlink monitor and the varlink server, in one
 /// ServiceGroup that shuts down gracefully on SIGTERM and SIGINT.
 public enum BindwatchDaemon {
-    public static func run(settings: DaemonSettings, environment: [String: String], logger: Logger) async throws {
+    /// `reload` rereads the settings on SIGHUP, which `reloadSignal` delivers.
+    public static func run(
+        settings: DaemonSettings, environment: [String: String], reloadSignal: ReloadSignal?,
+        reload: @escaping @Sendable () async throws -> DaemonSettings, logger: Logger
+    ) async throws {
         raiseOpenFileLimit(logger: logger)
         // Fail before touching netlink when another daemon owns the socket.
         try VarlinkServer.prepareSocketPath(settings.socketPath)
@@ -30,7 +34,14 @@ public enum BindwatchDaemon {
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                     // Returns at once when systemd did not start us: that must not stop the rest.
                     .init(service: notifier, successTerminationBehavior: .ignore),
-                ],
+                ]
+                    + (reloadSignal.map { signal in
+                        [
+                            .init(
+                                service: ReloadService(
+                                    signal: signal, table: table, current: settings, load: reload, logger: logger))
+                        ]
+                    } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         logger.info(

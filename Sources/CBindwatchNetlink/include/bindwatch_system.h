@@ -25,6 +25,14 @@ typedef struct bw_ucred {
 // with a leading '@' ($NOTIFY_SOCKET). Returns 0 or a negative errno.
 int bw_notify_send(const char *socket_path, const char *message, size_t length);
 
+// Blocks `signal_number` in the calling thread (threads created later inherit the mask) and
+// opens a signalfd for it, so the signal is read like data instead of interrupting anything.
+// Call it before any other thread exists.
+int bw_signal_open(int signal_number, int *fd_out);
+
+// Reads one pending signal from a signalfd; returns its number or a negative errno.
+int bw_signal_read(int fd);
+
 // Raises the soft RLIMIT_NOFILE to the hard limit; reports both.
 int bw_raise_open_file_limit(uint64_t *soft_out, uint64_t *hard_out);
 
