@@ -94,6 +94,9 @@ struct SettingsTests {
             ("", ["BINDWATCH_NETLINK_RECEIVE_BUFFER": "12"], "BINDWATCH_NETLINK_RECEIVE_BUFFER"),
             ("socket:\n  mode: \"0999\"\n", [:], "socket.mode in config file"),
             ("policy:\n  excludeTypes: [link-local, bogus]\n", [:], "policy.excludeTypes in config file"),
+            ("policy:\n  allowOptimistc: true\n", [:], "unknown key policy.allowOptimistc in config file"),
+            ("polcy:\n  link: up\n", [:], "unknown key polcy in config file"),
+            ("socket: /run/x\n", [:], "socket in config file"),
         ] as [(String, [String: String], String)])
     func invalid(yaml: String, environment: [String: String], mentions: String) async throws {
         try await withConfigFile(yaml) { path in

@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import Logging
 import SystemPackage
+import Yams
 
 /// A setting that could not be used; names the key and where its value came from.
 public struct SettingsError: Error, CustomStringConvertible, Sendable {
@@ -34,6 +35,7 @@ extension DaemonSettings {
     /// key and its source, never a silent default.
     public static func load(from sources: Sources) async throws -> DaemonSettings {
         let path = sources.configPath ?? defaultConfigPath(environment: sources.environment)
+        try rejectUnknownKeys(in: path)
         let file: any ConfigProvider
         do {
             if Self.hasNoSettings(path) {
@@ -130,6 +132,39 @@ extension DaemonSettings {
 }
 
 extension DaemonSettings {
+    /// A misspelt key would otherwise be ignored in silence, and its setting left at the default.
+    fileprivate static func rejectUnknownKeys(in path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw SettingsError(message: "cannot read config file \(path): \(error)")
+        }
+        guard let node else { return }
+        let known = Set(SettingKey.all.map(\.path))
+        let sections = Set(known.compactMap { $0.split(separator: ".").dropLast().joined(separator: ".") })
+        func visit(_ node: Node, prefix: String) throws {
+            guard let mapping = node.mapping else {
+                if sections.contains(prefix) {
+                    throw SettingsError(message: "\(prefix) in config file \(path) must be a mapping of settings")
+                }
+                if !prefix.isEmpty && !known.contains(prefix) {
+                    throw SettingsError(message: "unknown key \(prefix) in config file \(path)")
+                }
+                return
+            }
+            if !prefix.isEmpty && !sections.contains(prefix) {
+                throw SettingsError(message: "unknown key \(prefix) in config file \(path)")
+            }
+            for (key, value) in mapping {
+                let name = key.string ?? "\(key)"
+                try visit(value, prefix: prefix.isEmpty ? name : "\(prefix).\(name)")
+            }
+        }
+        try visit(node, prefix: "")
+    }
+
     /// True for an existing file with nothing but blank lines and comments.
     fileprivate static func hasNoSettings(_ path: String) -> Bool {
         guard let data = FileManager.default.contents(atPath: path) else { return false }
