@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+extension IntegrationTests {
+    /// The units as systemd 252 (Debian 12) reads them; CI has no systemd as PID 1, so these
+    /// are the offline checks.
+    @Suite("systemd units")
+    struct SystemdUnitTests {
+        /// A copy of a unit whose binaries are the ones just built, as `verify` wants them to exist.
+        private func unitCopy(_ name: String, as copyName: String? = nil) throws -> (directory: String, path: String) {
+            let directory = try Command.run(["mktemp", "-d"]).trimmingCharacters(in: .whitespacesAndNewlines)
+            let binaries = URL(fileURLWithPath: IntegrationEnvironment.daemonPath).deletingLastPathComponent().path
+            let text = try String(
+                contentsOf: Command.repositoryRoot.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
+            let path = "\(directory)/\(copyName ?? name)"
+            try text.replacingOccurrences(of: "/usr/local/bin/", with: "\(binaries)/")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return (directory, path)
+        }
+
+        @Test("bindwatchd.service: exposure 1.0 or less")
+        func exposure() throws {
+            let (directory, path) = try unitCopy("bindwatchd.service")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let output = try Command.run(["systemd-analyze", "security", "--offline=yes", "--no-pager", path])
+            let line = try #require(output.split(separator: "\n").first { $0.contains("Overall exposure level") })
+            let value = try #require(
+                line.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) })
+            #expect(value <= 1.0, "\(line)")
+        }
+
+        @Test(
+            "systemd-analyze verify is clean",
+            arguments: [
+                ("bindwatchd.service", nil), ("bindwatch-wait@.service", "bindwatch-wait@eth0.service"),
+            ] as [(String, String?)])
+        func verify(unit: String, instance: String?) throws {
+            let (directory, path) = try unitCopy(unit, as: instance)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let result = try Command.runAllowingFailure(["systemd-analyze", "verify", "--man=no", path])
+            #expect(result.status == 0, "\(result.error)")
+            #expect(result.error.isEmpty && result.output.isEmpty, "\(result.output)\(result.error)")
+        }
+    }
+}
