@@ -44,7 +44,6 @@ public actor AddressTable {
     private var sweep: UInt32 = 0
     private var subscriptions: [UInt64: Subscription] = [:]
     private var nextSubscriptionID: UInt64 = 0
-    private var changeObservers: [@Sendable (TableChange) -> Void] = []
 
     private var netlinkMessages = 0
     private var malformedMessages = 0
@@ -89,11 +88,6 @@ public actor AddressTable {
     }
 
     public func currentPolicy() -> BindPolicy { policy }
-
-    /// Calls `observer` for every change, in order, from inside the actor.
-    public func addChangeObserver(_ observer: @escaping @Sendable (TableChange) -> Void) {
-        changeObservers.append(observer)
-    }
 
     // MARK: Queries
 
@@ -324,11 +318,9 @@ public actor AddressTable {
         if record.reasons.isEmpty { bindableCount -= 1 }
     }
 
-    /// One change to the table: a new generation, the observers, and each subscriber's view.
+    /// One change to the table: a new generation, and each subscriber's view of it.
     private func publish(before: Address?, after: Address?) {
         generation += 1
-        let change = TableChange(generation: generation, before: before, after: after)
-        for observer in changeObservers { observer(change) }
         guard !subscriptions.isEmpty else { return }
 
         var encodedByKind: [TableEvent.Kind: ByteBuffer] = [:]

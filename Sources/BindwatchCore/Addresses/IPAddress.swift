@@ -53,11 +53,6 @@ public struct IPAddress: Sendable, Hashable, Comparable {
             : UInt8(truncatingIfNeeded: low >> (56 - 8 * (index - 8)))
     }
 
-    /// IPv6 link-local unicast, fe80::/10: binding it needs a scope id.
-    public var isIPv6LinkLocal: Bool {
-        family == .inet6 && (high >> 54) == 0x3FA
-    }
-
     public var isLoopback: Bool {
         switch family {
         case .inet: (high >> 56) == 127

@@ -15,10 +15,3 @@ public struct TableEvent: Sendable {
     public var generation: UInt64
     public var address: Address
 }
-
-/// One change to the table itself, unfiltered: what the event log records.
-public struct TableChange: Sendable {
-    public var generation: UInt64
-    public var before: Address?
-    public var after: Address?
-}

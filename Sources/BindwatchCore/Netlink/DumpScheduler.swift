@@ -77,8 +77,6 @@ struct DumpScheduler {
         self.retryLater = retryLater
     }
 
-    var isResyncPending: Bool { resyncRequested || resync != nil }
-
     mutating func requestFullResync() {
         resyncRequested = true
     }

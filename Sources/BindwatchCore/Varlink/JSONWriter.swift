@@ -73,13 +73,6 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    /// Writes already encoded JSON as one value.
-    public mutating func raw(_ json: ByteBuffer) {
-        separate()
-        bytes.append(contentsOf: json.readableBytesView)
-        needsComma = true
-    }
-
     public mutating func field(_ name: String, _ value: String) {
         key(name)
         string(value)
