@@ -7,7 +7,7 @@ struct Bindwatchctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bindwatchctl",
         abstract: "Asks bindwatchd which addresses of this host a program can bind.",
-        subcommands: [List.self, Watch.self, Wait.self, Status.self, Classify.self, Explain.self],
+        subcommands: [List.self, Watch.self, Wait.self, Status.self, Log.self, Classify.self, Explain.self],
         defaultSubcommand: List.self)
 
     @OptionGroup var connection: ConnectionOptions

@@ -59,6 +59,24 @@ struct BindwatchdCommand: ParsableCommand {
     @Option(help: "Diagnostics level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Option(
+        name: .customLong("event-log"),
+        help: ArgumentHelp(
+            "Event log file (JSON Lines).",
+            discussion:
+                "Default: $LOGS_DIRECTORY/events.jsonl under systemd, /var/log/bindwatch/events.jsonl for root, else $XDG_STATE_HOME/bindwatch/events.jsonl."
+        ))
+    var eventLog: String?
+
+    @Flag(name: .customLong("no-event-log"), help: "Write no event log.")
+    var noEventLog = false
+
+    @Option(help: "Rotate the event log before it would exceed this many bytes; 0 never rotates (default 16777216).")
+    var eventLogMaxBytes: Int?
+
+    @Option(help: "Rotated event log files to keep (default 5).")
+    var eventLogKeep: Int?
+
     func runDaemon(reloadSignal: ReloadSignal?) async throws {
         var flags: [SettingKey: ConfigContent] = [:]
         if let socketPath { flags[.socketPath] = .string(socketPath) }
@@ -74,6 +92,10 @@ struct BindwatchdCommand: ParsableCommand {
         if let maxConnectionsPerUser { flags[.maxConnectionsPerUser] = .int(maxConnectionsPerUser) }
         if let maxConnections { flags[.maxConnections] = .int(maxConnections) }
         if let logLevel { flags[.logLevel] = .string(logLevel) }
+        if noEventLog { flags[.eventLogEnabled] = .bool(false) }
+        if let eventLog { flags[.eventLogPath] = .string(eventLog) }
+        if let eventLogMaxBytes { flags[.eventLogMaxBytes] = .int(eventLogMaxBytes) }
+        if let eventLogKeep { flags[.eventLogKeep] = .int(eventLogKeep) }
 
         let sources = DaemonSettings.Sources(
             flags: flags, environment: ProcessInfo.processInfo.environment, configPath: config, isRoot: geteuid() == 0)

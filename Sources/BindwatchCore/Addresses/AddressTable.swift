@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import NIOCore
 
@@ -23,6 +24,9 @@ public actor AddressTable {
         public var synced: Bool
         public var subscribers: Int
         public var isReady: Bool
+        /// nil when the event log is off.
+        public var eventLogPath: String?
+        public var eventLogLinesDropped: Int
     }
 
     /// What applying a batch of kernel messages found that the monitor must act on.
@@ -51,10 +55,13 @@ public actor AddressTable {
     private var synced = false
     private var isReady = false
     private nonisolated let readiness = OneShotSignal()
+    /// Every change once the initial dump is in, unfiltered; nil when the log is off.
+    private var eventLog: EventLogWriter?
 
     public init(
         policy: BindPolicy = BindPolicy(),
         subscriptionLimits: Subscription.Limits = .standard,
+        eventLog: EventLogConfiguration? = nil,
         logger: Logger,
         eventEncoder: (@Sendable (TableEvent) -> ByteBuffer)? = nil
     ) {
@@ -62,6 +69,7 @@ public actor AddressTable {
         self.subscriptionLimits = subscriptionLimits
         self.logger = logger
         self.eventEncoder = eventEncoder
+        self.eventLog = eventLog.map { EventLogWriter(configuration: $0, logger: logger) }
     }
 
     // MARK: Readiness and status
@@ -71,20 +79,41 @@ public actor AddressTable {
         await readiness.wait()
     }
 
+    /// The initial dump is in (or the resync attempts ran out): serve, and start the event log
+    /// with a `started` line. The addresses found at start are counted there, not listed.
     package func markReady() {
         guard !isReady else { return }
         isReady = true
         readiness.fire()
+        logDaemonEvent(.started) { json in
+            json.field("version", VarlinkDispatcher.version)
+            json.field("pid", Int(getpid()))
+        }
     }
 
     func setSynced(_ synced: Bool) { self.synced = synced }
     func countResync() { resyncs += 1 }
 
+    /// Ends a full resync: removes what the dumps did not confirm, and logs a `resync` line
+    /// (or `started` for the first one). Returns how many addresses were removed.
+    package func finishResync(sweep: UInt32, synced: Bool) -> Int {
+        let wasReady = isReady
+        let removed = endSweep(sweep)
+        self.synced = synced
+        if wasReady {
+            logDaemonEvent(.resync) { json in json.field("removed", removed) }
+        } else {
+            markReady()
+        }
+        return removed
+    }
+
     public func status() -> Status {
         Status(
             links: links.values.count(where: \.isKnown), addresses: addressCount, bindable: bindableCount,
             generation: generation, netlinkMessages: netlinkMessages, malformedMessages: malformedMessages,
-            resyncs: resyncs, synced: synced, subscribers: subscriptions.count, isReady: isReady)
+            resyncs: resyncs, synced: synced, subscribers: subscriptions.count, isReady: isReady,
+            eventLogPath: eventLog?.configuration.path, eventLogLinesDropped: eventLog?.linesDropped ?? 0)
     }
 
     public func currentPolicy() -> BindPolicy { policy }
@@ -140,6 +169,7 @@ public actor AddressTable {
 
     /// Removes whatever neither the dump nor an event confirmed since `beginSweep`.
     package func endSweep(_ sweep: UInt32) -> Int {
+        defer { eventLog?.flush() }
         var removed = 0
         let now = MonotonicInstant.now()
         for ifindex in Array(links.keys) {
@@ -161,6 +191,7 @@ public actor AddressTable {
 
     /// Applies kernel messages in order: dump replies and events alike are upserts.
     package func apply(_ payloads: [NetlinkMessage.Payload]) -> ApplyOutcome {
+        defer { eventLog?.flush() }
         var outcome = ApplyOutcome()
         let now = MonotonicInstant.now()
         for payload in payloads {
@@ -285,6 +316,7 @@ public actor AddressTable {
     /// Re-evaluates every address under a new policy and publishes what changed.
     public func setPolicy(_ newPolicy: BindPolicy) {
         guard newPolicy != policy else { return }
+        defer { eventLog?.flush() }
         policy = newPolicy
         let now = MonotonicInstant.now()
         for ifindex in Array(links.keys) {
@@ -306,6 +338,55 @@ public actor AddressTable {
         }
     }
 
+    // MARK: The event log
+
+    /// SIGHUP: applies a reloaded policy (its events go to subscribers and the log), reopens the
+    /// event log (logrotate moved it; or its settings changed) and logs `config-reloaded`.
+    /// Returns the number of changes the new policy made.
+    public func reload(policy newPolicy: BindPolicy, eventLog configuration: EventLogConfiguration?) -> UInt64 {
+        let before = generation
+        setPolicy(newPolicy)
+        switch (eventLog, configuration) {
+        case (let writer?, let configuration?):
+            writer.reopen(with: configuration)
+        case (let writer?, nil):
+            writer.close()
+            eventLog = nil
+        case (nil, let configuration?):
+            eventLog = EventLogWriter(configuration: configuration, logger: logger)
+        case (nil, nil):
+            break
+        }
+        let changes = generation - before
+        logDaemonEvent(.configReloaded) { json in json.field("addressEvents", changes) }
+        return changes
+    }
+
+    /// SIGHUP with a config file that was refused: the log is still reopened for logrotate.
+    public func reopenEventLog() {
+        guard let eventLog else { return }
+        eventLog.reopen(with: eventLog.configuration)
+    }
+
+    /// The last line: `stopping`, then the log is closed.
+    public func stop() {
+        logDaemonEvent(.stopping)
+        eventLog?.close()
+        eventLog = nil
+    }
+
+    private func logDaemonEvent(
+        _ type: EventLogEntry.DaemonEventType, details: (inout JSONWriter) -> Void = { _ in }
+    ) {
+        guard let eventLog else { return }
+        eventLog.append(
+            EventLogEntry.daemonEvent(
+                sequence: eventLog.nextSequence(), time: WallClockTimestamp.now(), type: type,
+                counts: .init(links: links.values.count(where: \.isKnown), addresses: addressCount, bindable: bindableCount),
+                synced: synced, details: details))
+        eventLog.flush()
+    }
+
     // MARK: Counting and publishing
 
     private func remember(_ record: AddressRecord) {
@@ -321,6 +402,11 @@ public actor AddressTable {
     /// One change to the table: a new generation, and each subscriber's view of it.
     private func publish(before: Address?, after: Address?) {
         generation += 1
+        if isReady, let eventLog {
+            eventLog.append(
+                EventLogEntry.addressEvent(
+                    sequence: eventLog.nextSequence(), time: WallClockTimestamp.now(), before: before, after: after))
+        }
         guard !subscriptions.isEmpty else { return }
 
         var encodedByKind: [TableEvent.Kind: ByteBuffer] = [:]

@@ -15,7 +15,8 @@ public enum BindwatchDaemon {
         // Fail before touching netlink when another daemon owns the socket.
         try VarlinkServer.prepareSocketPath(settings.socketPath)
 
-        let table = AddressTable(policy: settings.policy, logger: logger, eventEncoder: VarlinkReply.watchEvent)
+        let table = AddressTable(
+            policy: settings.policy, eventLog: settings.eventLog, logger: logger, eventEncoder: VarlinkReply.watchEvent)
         let monitor = try NetlinkMonitor(
             table: table, configuration: .init(receiveBufferBytes: settings.netlinkReceiveBuffer), logger: logger)
         var serverConfiguration = VarlinkServer.Configuration(socketPath: settings.socketPath)
@@ -47,7 +48,13 @@ public enum BindwatchDaemon {
         logger.info(
             "Starting",
             metadata: ["version": "\(VarlinkDispatcher.version)", "socket": "\(settings.socketPath)"])
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await table.stop()
+            throw error
+        }
+        await table.stop()
         logger.info("Stopped")
     }
 

@@ -2,7 +2,8 @@ import Logging
 import ServiceLifecycle
 
 /// Rereads the settings on SIGHUP. A new policy re-evaluates every address, and subscribers
-/// see the resulting events; an invalid file is refused and the old settings stay in force.
+/// and the event log see the resulting events; an invalid file is refused and the old
+/// settings stay in force. Either way the event log is reopened, as logrotate expects.
 public final class ReloadService: Service {
     private let signal: ReloadSignal
     private let table: AddressTable
@@ -28,9 +29,7 @@ public final class ReloadService: Service {
             for await _ in signals {
                 do {
                     let settings = try await load()
-                    let before = await table.generation
-                    await table.setPolicy(settings.policy)
-                    let changes = await table.generation - before
+                    let changes = await table.reload(policy: settings.policy, eventLog: settings.eventLog)
                     if settings.socketPath != applied.socketPath || settings.socketMode != applied.socketMode
                         || settings.netlinkReceiveBuffer != applied.netlinkReceiveBuffer
                         || settings.maxConnections != applied.maxConnections
@@ -39,8 +38,11 @@ public final class ReloadService: Service {
                         logger.warning("Some changed settings take effect only after a restart")
                     }
                     applied.policy = settings.policy
+                    applied.eventLog = settings.eventLog
                     logger.info("Configuration reloaded", metadata: ["changes": "\(changes)"])
                 } catch {
+                    // logrotate's SIGHUP must still reopen the log.
+                    await table.reopenEventLog()
                     logger.error(
                         "Configuration reload refused; the old settings stay in force", metadata: ["error": "\(error)"])
                 }

@@ -151,9 +151,7 @@ public final class NetlinkMonitor: Service {
         case .continueResync:
             break
         case .resyncComplete(let sweep, let synced):
-            let removed = await table.endSweep(sweep)
-            await table.setSynced(synced)
-            await table.markReady()
+            let removed = await table.finishResync(sweep: sweep, synced: synced)
             let status = await table.status()
             logger.info(
                 "Resync finished",

@@ -127,7 +127,37 @@ extension DaemonSettings {
             }
             settings.logLevel = level
         }
+        settings.eventLog = try loadEventLog(lookup, sources: sources)
         return settings
+    }
+}
+
+extension DaemonSettings {
+    fileprivate static func loadEventLog(_ lookup: SettingsLookup, sources: Sources) throws -> EventLogConfiguration? {
+        guard try lookup.bool(.eventLogEnabled) ?? true else { return nil }
+        let path: String
+        if let value = try lookup.string(.eventLogPath) {
+            guard value.hasPrefix("/") else { throw lookup.invalid(.eventLogPath, "an absolute path") }
+            path = value
+        } else if let value = EventLogConfiguration.defaultPath(
+            environment: sources.environment, isRoot: sources.isRoot)
+        {
+            path = value
+        } else {
+            return nil
+        }
+        var configuration = EventLogConfiguration(path: path)
+        if let value = try lookup.int(.eventLogMaxBytes) {
+            guard value == 0 || value >= 4096 else {
+                throw lookup.invalid(.eventLogMaxBytes, "0 (never rotate) or a byte count of at least 4096")
+            }
+            configuration.maxBytes = value
+        }
+        if let value = try lookup.int(.eventLogKeep) {
+            guard (1...1000).contains(value) else { throw lookup.invalid(.eventLogKeep, "a number from 1 to 1000") }
+            configuration.keep = value
+        }
+        return configuration
     }
 }
 

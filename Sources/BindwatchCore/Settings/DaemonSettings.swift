@@ -11,6 +11,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var maxConnectionsPerUser = ServerStatistics.Limits.standard.perUser
     public var maxConnections = ServerStatistics.Limits.standard.total
     public var logLevel: Logger.Level = .info
+    /// nil: no event log (`--no-event-log`, or no default path for this user).
+    public var eventLog: EventLogConfiguration?
 
     public init(socketPath: String) {
         self.socketPath = socketPath

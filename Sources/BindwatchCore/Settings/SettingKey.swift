@@ -33,9 +33,14 @@ public struct SettingKey: Sendable, Hashable {
         path: "limits.connectionsPerUser", flag: "--max-connections-per-user")
     public static let maxConnections = SettingKey(path: "limits.connections", flag: "--max-connections")
     public static let logLevel = SettingKey(path: "log.level", flag: "--log-level")
+    public static let eventLogEnabled = SettingKey(path: "eventLog.enabled", flag: "--no-event-log")
+    public static let eventLogPath = SettingKey(path: "eventLog.path", flag: "--event-log")
+    public static let eventLogMaxBytes = SettingKey(path: "eventLog.maxBytes", flag: "--event-log-max-bytes")
+    public static let eventLogKeep = SettingKey(path: "eventLog.keep", flag: "--event-log-keep")
 
     public static let all: [SettingKey] = [
         socketPath, socketMode, netlinkReceiveBuffer, allowOptimistic, allowDeprecated, link, includeInterfaces,
-        excludeInterfaces, families, excludeTypes, maxConnectionsPerUser, maxConnections, logLevel,
+        excludeInterfaces, families, excludeTypes, maxConnectionsPerUser, maxConnections, logLevel, eventLogEnabled,
+        eventLogPath, eventLogMaxBytes, eventLogKeep,
     ]
 }

@@ -64,6 +64,8 @@ enum InterfaceDescription {
           address: Address
         )
 
+        # eventLog: the event log's path, null when it is off. eventLogLinesDropped: lines it could
+        # not write (full disk, unwritable file) since start.
         method GetStatus() -> (
           version: string,
           uptimeSeconds: float,
@@ -76,7 +78,9 @@ enum InterfaceDescription {
           resyncs: int,
           synced: bool,
           subscribers: int,
-          connections: int
+          connections: int,
+          eventLog: ?string,
+          eventLogLinesDropped: int
         )
 
         # A row of the IANA IPv4 or IPv6 Special-Purpose Address Registry; null flags are N/A there.

@@ -259,6 +259,9 @@ struct VarlinkDispatcher: Sendable {
             json.field("synced", status.synced)
             json.field("subscribers", status.subscribers)
             json.field("connections", connections)
+            json.key("eventLog")
+            if let path = status.eventLogPath { json.string(path) } else { json.null() }
+            json.field("eventLogLinesDropped", status.eventLogLinesDropped)
         }
     }
 }

@@ -32,9 +32,14 @@ final class RunningDaemon: @unchecked Sendable {
             try Command.run(["chmod", "0777", directory])
             asUser = ["setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--inh-caps=-all"]
         }
+        // Each daemon logs its events beside its socket unless the test says where.
+        let eventLog =
+            arguments.contains { $0 == "--event-log" || $0 == "--no-event-log" }
+            ? [] : ["--event-log", "\(directory)/events.jsonl"]
         process.arguments =
             ["ip", "netns", "exec", namespace.name] + asUser
-            + [IntegrationEnvironment.daemonPath, "--socket", socketPath, "--log-level", "debug"] + arguments
+            + [IntegrationEnvironment.daemonPath, "--socket", socketPath, "--log-level", "debug"] + eventLog
+            + arguments
         var environment = environment
         if journalStream {
             // As systemd does: the device and inode of the stream stderr is connected to.
