@@ -2,6 +2,7 @@
 #include "bindwatch_system.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -85,5 +86,36 @@ int bw_raise_open_file_limit(uint64_t *soft_out, uint64_t *hard_out) {
     }
     *soft_out = limit.rlim_cur;
     *hard_out = limit.rlim_max;
+    return 0;
+}
+
+int bw_socket_describe(int fd, int *domain, int *type, int *protocol, int *accepting) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) return -errno;
+    int *values[] = {domain, type, protocol, accepting};
+    int options[] = {SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SO_ACCEPTCONN};
+    for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+        socklen_t length = sizeof(int);
+        if (getsockopt(fd, SOL_SOCKET, options[i], values[i], &length) < 0) return -errno;
+    }
+    return 0;
+}
+
+int bw_unix_socket_bound_path(int fd, char *path, size_t capacity) {
+    struct sockaddr_un address;
+    socklen_t length = sizeof(address);
+    if (capacity == 0) return -EINVAL;
+    if (getsockname(fd, (struct sockaddr *)&address, &length) < 0) return -errno;
+    if (address.sun_family != AF_UNIX) return -EAFNOSUPPORT;
+    size_t name_length = length > offsetof(struct sockaddr_un, sun_path) ? length - offsetof(struct sockaddr_un, sun_path) : 0;
+    if (name_length > 0 && address.sun_path[0] == '\0') {
+        // Abstract: shown with '@', as ss and systemd do.
+        address.sun_path[0] = '@';
+    } else {
+        name_length = strnlen(address.sun_path, name_length);
+    }
+    if (name_length >= capacity) return -ENAMETOOLONG;
+    memcpy(path, address.sun_path, name_length);
+    path[name_length] = '\0';
     return 0;
 }

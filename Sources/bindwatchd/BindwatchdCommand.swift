@@ -121,6 +121,9 @@ struct BindwatchdCommand: ParsableCommand {
         } catch let error as VarlinkServer.StartError {
             logger.critical("Cannot start", metadata: ["reason": "\(error)"])
             throw ExitCode(75)  // EX_TEMPFAIL
+        } catch let error as SocketActivation.Failure {
+            logger.critical("Cannot use the sockets systemd passed", metadata: ["reason": "\(error)"])
+            throw ExitCode(78)  // EX_CONFIG
         } catch let error as NetlinkError {
             logger.critical("Netlink failed", metadata: ["error": "\(error)"])
             throw ExitCode.failure

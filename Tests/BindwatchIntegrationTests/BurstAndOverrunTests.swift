@@ -56,6 +56,9 @@ extension IntegrationTests {
                 #expect(status["resyncs"]?.text != resyncsBefore, "no resync after the overrun: \(status)")
                 #expect(status["synced"] == .bool(true))
                 #expect(daemon.log.contains("events were lost"))
+                let events = try EventLogLines(file: daemon.eventLogPath)
+                #expect(events.events.contains { $0["type"]?.text == "resync" })
+                #expect(events.sequences.isConsecutive)
             }
         }
 

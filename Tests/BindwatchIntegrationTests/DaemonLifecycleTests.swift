@@ -194,6 +194,19 @@ extension IntegrationTests {
                 #expect(daemon.log.contains("policy.link"), "the refusal names the key")
                 #expect(try await daemon.addresses()[id]?["bindable"] == .bool(true), "the old settings stay")
                 #expect(daemon.isRunning)
+
+                // The log: the verdict the reload changed, then one config-reloaded line; the
+                // refused reload logs none.
+                let events = try EventLogLines(file: daemon.eventLogPath).events
+                let reloaded = events.indices.filter { events[$0]["type"]?.text == "config-reloaded" }
+                #expect(reloaded.count == 1)
+                if let line = reloaded.first {
+                    // veth0's and veth1's link-local addresses change too.
+                    let changes = events[..<line].reversed().prefix { $0["type"]?.text == "changed" }
+                    #expect(events[line]["addressEvents"]?.text == "\(changes.count)")
+                    let change = changes.first { $0["id"]?.text == id }
+                    #expect(change?["changes"]?["bindable"] == .array([.bool(false), .bool(true)]))
+                }
             }
         }
 

@@ -7,8 +7,11 @@ extension IntegrationTests {
     @Suite("systemd units")
     struct SystemdUnitTests {
         /// A copy of a unit whose binaries are the ones just built, as `verify` wants them to exist.
-        private func unitCopy(_ name: String, as copyName: String? = nil) throws -> (directory: String, path: String) {
-            let directory = try Command.run(["mktemp", "-d"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        private func unitCopy(_ name: String, as copyName: String? = nil, into directory: String? = nil) throws -> (
+            directory: String, path: String
+        ) {
+            let directory =
+                try directory ?? Command.run(["mktemp", "-d"]).trimmingCharacters(in: .whitespacesAndNewlines)
             let binaries = URL(fileURLWithPath: IntegrationEnvironment.daemonPath).deletingLastPathComponent().path
             let text = try String(
                 contentsOf: Command.repositoryRoot.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
@@ -40,6 +43,28 @@ extension IntegrationTests {
             let result = try Command.runAllowingFailure(["systemd-analyze", "verify", "--man=no", path])
             #expect(result.status == 0, "\(result.error)")
             #expect(result.error.isEmpty && result.output.isEmpty, "\(result.output)\(result.error)")
+        }
+
+        @Test("systemd-analyze verify is clean on bindwatchd.socket with its service beside it")
+        func verifySocket() throws {
+            let (directory, _) = try unitCopy("bindwatchd.service")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let (_, path) = try unitCopy("bindwatchd.socket", into: directory)
+            let result = try Command.runAllowingFailure(["systemd-analyze", "verify", "--man=no", path])
+            #expect(result.status == 0, "\(result.error)")
+            #expect(result.error.isEmpty && result.output.isEmpty, "\(result.output)\(result.error)")
+        }
+
+        @Test("bindwatchd.socket listens where the daemon's default socket is, on the groups it joins")
+        func socketUnitMatchesDaemon() throws {
+            let text = try String(
+                contentsOf: Command.repositoryRoot.appendingPathComponent("systemd/bindwatchd.socket"), encoding: .utf8)
+            let settings = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            #expect(settings.contains("ListenStream=/run/bindwatch/io.bindwatch"))
+            // RTNLGRP_LINK 1, IPV4_IFADDR 5, IPV6_IFADDR 9, IPV6_PREFIX 18, as bits of the mask.
+            let mask = (1 << 0) | (1 << 4) | (1 << 8) | (1 << 17)
+            #expect(settings.contains("ListenNetlink=route \(mask)"))
+            #expect(settings.contains { $0.hasPrefix("ReceiveBuffer=") })
         }
     }
 }

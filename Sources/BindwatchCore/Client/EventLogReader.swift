@@ -19,6 +19,9 @@ public struct EventLogReader {
     private var descriptor: FileDescriptor?
     private var inode: UInt64 = 0
     private var offset: Int64 = 0
+    /// Files to read, oldest first, once `descriptor` is drained: several rotations can happen
+    /// between two reads, and each rotated file is complete once renamed.
+    private var successors: [(descriptor: FileDescriptor, inode: UInt64)] = []
 
     public init(path: String) {
         self.path = path
@@ -53,35 +56,78 @@ public struct EventLogReader {
         return Array(lines.suffix(count))
     }
 
-    /// Complete lines appended since the last call; empty when there are none yet. Switches to
-    /// a new live file once the old one is drained.
+    /// Complete lines appended since the last call; empty when there are none yet. When the
+    /// live file has been rotated away, reads the rest of it, then every file rotated after it,
+    /// then the new live file.
     public mutating func newLines() throws -> [[UInt8]] {
-        if descriptor == nil { try reopenIfReplaced() }
-        guard let descriptor else { return [] }
-        let fresh = try Self.readAll(descriptor, from: offset)
-        if let end = fresh.lastIndex(of: UInt8(ascii: "\n")) {
-            offset += Int64(end + 1)
-            return Self.lines(in: fresh[...end])
+        while true {
+            if descriptor == nil {
+                guard let first = openCurrent() else { return [] }
+                (descriptor, inode, offset) = (first.descriptor, first.inode, 0)
+            }
+            guard let descriptor else { return [] }
+            let fresh = try Self.readAll(descriptor, from: offset)
+            if let end = fresh.lastIndex(of: UInt8(ascii: "\n")) {
+                offset += Int64(end + 1)
+                return Self.lines(in: fresh[...end])
+            }
+            if successors.isEmpty {
+                guard let replaced = try? FilePath(path).stat(), UInt64(replaced.inode.rawValue) != inode else {
+                    // Same file: truncated in place (copytruncate)? Start over from its beginning.
+                    if try descriptor.stat().size < offset { offset = 0 }
+                    return []
+                }
+                successors = filesRotated(after: inode)
+                if successors.isEmpty { return [] }
+            }
+            try? descriptor.close()
+            let next = successors.removeFirst()
+            (self.descriptor, inode, offset) = (next.descriptor, next.inode, 0)
         }
-        // Nothing new here: has the file been rotated away or truncated?
-        let size = try descriptor.stat().size
-        if size < offset { offset = 0 }
-        try reopenIfReplaced()
-        return []
     }
 
     public func close() {
         try? descriptor?.close()
+        for successor in successors { try? successor.descriptor.close() }
     }
 
-    private mutating func reopenIfReplaced() throws {
-        guard let current = try? FilePath(path).stat() else { return }  // between rename and create
-        let currentInode = UInt64(current.inode.rawValue)
-        if descriptor != nil && currentInode == inode { return }
-        try? descriptor?.close()
-        descriptor = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
-        inode = currentInode
-        offset = 0
+    private func openCurrent() -> (descriptor: FileDescriptor, inode: UInt64)? {
+        guard let descriptor = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) else {
+            return nil
+        }
+        guard let status = try? descriptor.stat() else {
+            try? descriptor.close()
+            return nil
+        }
+        return (descriptor, UInt64(status.inode.rawValue))
+    }
+
+    /// The files written after the one with `oldInode`, oldest first: the rotated files newer
+    /// than it (`.k-1` … `.1` when it is now `.k`), then the live file. Each is opened before
+    /// the live path is checked again, so a rotation during the scan is noticed and the scan
+    /// repeated. When the old file is not found (rotated off the end), all of them are newer.
+    private func filesRotated(after oldInode: UInt64) -> [(descriptor: FileDescriptor, inode: UInt64)] {
+        for _ in 0..<5 {
+            guard let live = openCurrent() else { return [] }
+            var newestFirst = [live]
+            var number = 1
+            while let file = try? FileDescriptor.open(
+                FilePath("\(path).\(number)"), .readOnly, options: [.closeOnExec])
+            {
+                let fileInode = (try? file.stat()).map { UInt64($0.inode.rawValue) } ?? 0
+                if fileInode == oldInode {
+                    try? file.close()
+                    break
+                }
+                newestFirst.append((file, fileInode))
+                number += 1
+            }
+            if (try? FilePath(path).stat()).map({ UInt64($0.inode.rawValue) }) == live.inode {
+                return newestFirst.reversed()
+            }
+            for file in newestFirst { try? file.descriptor.close() }
+        }
+        return []
     }
 
     private static func readAll(_ descriptor: FileDescriptor, from start: Int64) throws -> [UInt8] {

@@ -12,14 +12,25 @@ public enum BindwatchDaemon {
         reload: @escaping @Sendable () async throws -> DaemonSettings, logger: Logger
     ) async throws {
         raiseOpenFileLimit(logger: logger)
-        // Fail before touching netlink when another daemon owns the socket.
-        try VarlinkServer.prepareSocketPath(settings.socketPath)
+        let passed = try SocketActivation.fromEnvironment(environment)
+        if passed.varlinkListener == nil {
+            // Fail before touching netlink when another daemon owns the socket.
+            try VarlinkServer.prepareSocketPath(settings.socketPath)
+        }
 
         let table = AddressTable(
             policy: settings.policy, eventLog: settings.eventLog, logger: logger, eventEncoder: VarlinkReply.watchEvent)
         let monitor = try NetlinkMonitor(
-            table: table, configuration: .init(receiveBufferBytes: settings.netlinkReceiveBuffer), logger: logger)
-        var serverConfiguration = VarlinkServer.Configuration(socketPath: settings.socketPath)
+            table: table,
+            // systemd sized a passed socket's buffer (ReceiveBuffer=); see NetlinkMonitor.run.
+            configuration: .init(receiveBufferBytes: passed.netlink == nil ? settings.netlinkReceiveBuffer : nil),
+            socket: try passed.netlink.map { descriptor throws(NetlinkError) in
+                try NetlinkSocket(adopting: descriptor)
+            },
+            logger: logger)
+        var serverConfiguration = VarlinkServer.Configuration(
+            socketPath: passed.varlinkPath ?? settings.socketPath)
+        serverConfiguration.passedListener = passed.varlinkListener
         serverConfiguration.socketMode = settings.socketMode
         serverConfiguration.limits = .init(perUser: settings.maxConnectionsPerUser, total: settings.maxConnections)
         let statistics = ServerStatistics(limits: serverConfiguration.limits)
@@ -47,7 +58,11 @@ public enum BindwatchDaemon {
                 logger: logger))
         logger.info(
             "Starting",
-            metadata: ["version": "\(VarlinkDispatcher.version)", "socket": "\(settings.socketPath)"])
+            metadata: [
+                "version": "\(VarlinkDispatcher.version)", "socket": "\(serverConfiguration.socketPath)",
+                "passedSockets": "\(passed.isEmpty ? "none" : [passed.varlinkListener.map { _ in "varlink" }, passed.netlink.map { _ in "netlink" }].compactMap { $0 }.joined(separator: ","))",
+                "eventLog": "\(settings.eventLog?.path ?? "off")",
+            ])
         do {
             try await group.run()
         } catch {

@@ -67,11 +67,13 @@ struct DumpScheduler {
     private var linkDumps: [Int32] = []
     private var scheduledRetry: Duration?
 
+    /// `firstSequence`: the first dump's number (0 is skipped: events carry it).
     init(
-        portID: UInt32, maximumAttempts: Int = 5, backoff: Duration = .milliseconds(50),
+        portID: UInt32, firstSequence: UInt32 = 1, maximumAttempts: Int = 5, backoff: Duration = .milliseconds(50),
         retryLater: Duration = .seconds(30)
     ) {
         self.portID = portID
+        self.sequence = firstSequence &- 1
         self.maximumAttempts = max(1, maximumAttempts)
         self.backoff = backoff
         self.retryLater = retryLater

@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import ServiceLifecycle
 
@@ -41,6 +42,8 @@ public final class NetlinkMonitor: Service {
 
     public func run() async throws {
         if let bytes = configuration.receiveBufferBytes {
+            // On a passed socket only when asked: unprivileged, SO_RCVBUF would cut a large
+            // buffer systemd made (ReceiveBuffer=) down to net.core.rmem_max.
             let (granted, forced) = try socket.setReceiveBuffer(bytes: bytes)
             if granted < bytes {
                 logger.warning(
@@ -60,8 +63,11 @@ public final class NetlinkMonitor: Service {
         // On cancellation as on graceful shutdown; the thread closes the socket as it exits.
         defer { receiver.stop() }
 
+        logger.debug("Netlink receive buffer", metadata: ["bytes": "\((try? socket.receiveBufferSize()) ?? -1)"])
+        // A passed socket may still hold replies to a dump of an earlier run, with the same port
+        // id: start from a sequence number of our own, as iproute2 does.
         var state = DumpScheduler(
-            portID: socket.portID, maximumAttempts: configuration.resyncAttempts,
+            portID: socket.portID, firstSequence: UInt32(truncatingIfNeeded: time(nil)), maximumAttempts: configuration.resyncAttempts,
             backoff: configuration.resyncBackoff, retryLater: configuration.resyncRetryLater)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in

@@ -52,6 +52,14 @@ public final class NetlinkSocket: Sendable {
         return (Int(granted), forced != 0)
     }
 
+    /// The receive buffer the kernel gave the socket, in bytes.
+    public func receiveBufferSize() throws(NetlinkError) -> Int {
+        var bytes: Int32 = 0
+        let result = bw_netlink_receive_buffer(descriptor, &bytes)
+        guard result == 0 else { throw NetlinkError("getsockopt(SO_RCVBUF)", result: Int(result)) }
+        return Int(bytes)
+    }
+
     public func requestLinkDump(sequence: UInt32) throws(NetlinkError) {
         let result = bw_netlink_request_link_dump(descriptor, sequence)
         guard result == 0 else { throw NetlinkError("send(RTM_GETLINK)", result: Int(result)) }

@@ -12,6 +12,9 @@ public final class VarlinkServer: Service {
         /// File mode of the socket; 0666 by default: it shows what `ip addr` shows any user.
         public var socketMode: mode_t = 0o666
         public var limits: ServerStatistics.Limits = .standard
+        /// A listening socket systemd passed; then `socketPath` and `socketMode` are the socket
+        /// unit's business, and the file is neither created, chmod-ed nor removed here.
+        public var passedListener: Int32?
 
         public init(socketPath: String) {
             self.socketPath = socketPath
@@ -70,23 +73,32 @@ public final class VarlinkServer: Service {
 
     public func run() async throws {
         let path = configuration.socketPath
-        try Self.prepareSocketPath(path)
-        let server = try await ServerBootstrap(group: group)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = {
+            channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(VarlinkFrameDecoder()))
+                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(unixDomainSocketPath: path) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(VarlinkFrameDecoder()))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
+        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        if let listener = configuration.passedListener {
+            server = try await bootstrap.bind(listener, childChannelInitializer: initializer)
+            logger.info("Listening on the socket systemd passed", metadata: ["socket": "\(path)"])
+        } else {
+            try Self.prepareSocketPath(path)
+            server = try await bootstrap.bind(unixDomainSocketPath: path, childChannelInitializer: initializer)
+            guard chmod(path, configuration.socketMode) == 0 else {
+                try? await server.channel.close()
+                throw StartError.socketPathUnusable(path: path, reason: "chmod failed (errno \(errno))")
             }
-        guard chmod(path, configuration.socketMode) == 0 else {
-            try? await server.channel.close()
-            throw StartError.socketPathUnusable(path: path, reason: "chmod failed (errno \(errno))")
+            logger.info("Listening", metadata: ["socket": "\(path)"])
         }
-        logger.info("Listening", metadata: ["socket": "\(path)"])
         listening.fire()
-        defer { unlink(path) }
+        // systemd keeps a passed socket for the next start: leave its file alone.
+        defer { if configuration.passedListener == nil { unlink(path) } }
 
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { connections in

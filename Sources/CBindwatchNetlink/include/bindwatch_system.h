@@ -36,6 +36,15 @@ int bw_signal_read(int fd);
 // Raises the soft RLIMIT_NOFILE to the hard limit; reports both.
 int bw_raise_open_file_limit(uint64_t *soft_out, uint64_t *hard_out);
 
+// What a descriptor passed by systemd (socket activation) is: SO_DOMAIN, SO_TYPE, SO_PROTOCOL
+// and SO_ACCEPTCONN. Also sets FD_CLOEXEC on it. Returns 0 or a negative errno (-ENOTSOCK for
+// a descriptor that is not a socket).
+int bw_socket_describe(int fd, int *domain, int *type, int *protocol, int *accepting);
+
+// The path a Unix socket is bound to (getsockname), NUL-terminated in `path`; an abstract name
+// starts with '@'. Returns 0 or a negative errno.
+int bw_unix_socket_bound_path(int fd, char *path, size_t capacity);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,11 +14,32 @@ final class RunningDaemon: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
 
     /// Starts the daemon in `namespace` and returns once it answers GetStatus.
-    /// `user` runs it unprivileged through setpriv (uid:gid).
+    /// `user` runs it unprivileged through setpriv (uid:gid). `launcher` runs first and execs
+    /// the rest (socket activation, a umask). Unless `arguments` say otherwise or
+    /// `defaultEventLog` leaves it to the daemon, the event log is `eventLogPath`.
     static func start(
         in namespace: NetworkNamespace, socketPath: String? = nil, user: (uid: Int, gid: Int)? = nil,
-        environment: [String: String] = [:], journalStream: Bool = false, arguments: [String] = []
+        environment: [String: String] = [:], journalStream: Bool = false, launcher: [String] = [],
+        defaultEventLog: Bool = false, arguments: [String] = []
     ) async throws -> RunningDaemon {
+        let daemon = try launch(
+            in: namespace, socketPath: socketPath, user: user, environment: environment,
+            journalStream: journalStream, launcher: launcher, defaultEventLog: defaultEventLog, arguments: arguments)
+        do {
+            try await daemon.waitUntilAnswering()
+        } catch {
+            daemon.stop()
+            throw error
+        }
+        return daemon
+    }
+
+    /// Starts the process and returns at once.
+    static func launch(
+        in namespace: NetworkNamespace, socketPath: String? = nil, user: (uid: Int, gid: Int)? = nil,
+        environment: [String: String] = [:], journalStream: Bool = false, launcher: [String] = [],
+        defaultEventLog: Bool = false, arguments: [String] = []
+    ) throws -> RunningDaemon {
         let directory = try Command.run(["mktemp", "-d", "/tmp/bindwatch-test.XXXXXX"]).trimmingCharacters(
             in: .whitespacesAndNewlines)
         let socketPath = socketPath ?? "\(directory)/io.bindwatch"
@@ -34,10 +55,10 @@ final class RunningDaemon: @unchecked Sendable {
         }
         // Each daemon logs its events beside its socket unless the test says where.
         let eventLog =
-            arguments.contains { $0 == "--event-log" || $0 == "--no-event-log" }
+            defaultEventLog || arguments.contains { $0 == "--event-log" || $0 == "--no-event-log" }
             ? [] : ["--event-log", "\(directory)/events.jsonl"]
         process.arguments =
-            ["ip", "netns", "exec", namespace.name] + asUser
+            ["ip", "netns", "exec", namespace.name] + launcher + asUser
             + [IntegrationEnvironment.daemonPath, "--socket", socketPath, "--log-level", "debug"] + eventLog
             + arguments
         var environment = environment
@@ -54,22 +75,19 @@ final class RunningDaemon: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         try process.run()
-        let daemon = RunningDaemon(socketPath: socketPath, directory: directory, process: process, logPath: logPath)
-        do {
-            let deadline = ContinuousClock.now + .seconds(30)
-            while true {
-                if !process.isRunning { throw DaemonFailure("bindwatchd exited during start-up: \(daemon.log)") }
-                if (try? await daemon.status()) != nil { break }
-                if ContinuousClock.now > deadline {
-                    throw DaemonFailure("bindwatchd did not answer within 30 s: \(daemon.log)")
-                }
-                try await Task.sleep(for: .milliseconds(20))
+        return RunningDaemon(socketPath: socketPath, directory: directory, process: process, logPath: logPath)
+    }
+
+    func waitUntilAnswering() async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            if !process.isRunning { throw DaemonFailure("bindwatchd exited during start-up: \(log)") }
+            if (try? await status()) != nil { return }
+            if ContinuousClock.now > deadline {
+                throw DaemonFailure("bindwatchd did not answer within 30 s: \(log)")
             }
-        } catch {
-            daemon.stop()
-            throw error
+            try await Task.sleep(for: .milliseconds(20))
         }
-        return daemon
     }
 
     private init(socketPath: String, directory: String, process: Process, logPath: String) {
@@ -80,6 +98,8 @@ final class RunningDaemon: @unchecked Sendable {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    /// The event log, unless the test gave `--event-log` itself.
+    var eventLogPath: String { "\(directory)/events.jsonl" }
     var isRunning: Bool { process.isRunning }
 
     /// SIGTERM, then SIGKILL if it does not stop within 10 s; removes the directory.
@@ -106,6 +126,12 @@ final class RunningDaemon: @unchecked Sendable {
     }
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// SIGKILL, and waits for the process to be gone; the directory stays.
+    func crash() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
 
     /// Context switches of every thread, by thread id, from /proc.
     func contextSwitches() throws -> [String: Int] {
