@@ -97,6 +97,9 @@ struct SettingsTests {
             ("policy:\n  allowOptimistc: true\n", [:], "unknown key policy.allowOptimistc in config file"),
             ("polcy:\n  link: up\n", [:], "unknown key polcy in config file"),
             ("socket: /run/x\n", [:], "socket in config file"),
+            ("eventLog:\n  keep: 0\n", [:], "eventLog.keep in config file"),
+            ("eventLog:\n  path: events.jsonl\n", [:], "eventLog.path in config file"),
+            ("", ["BINDWATCH_EVENT_LOG_MAX_BYTES": "100"], "BINDWATCH_EVENT_LOG_MAX_BYTES"),
         ] as [(String, [String: String], String)])
     func invalid(yaml: String, environment: [String: String], mentions: String) async throws {
         try await withConfigFile(yaml) { path in
@@ -107,6 +110,39 @@ struct SettingsTests {
                 #expect(error.message.contains(mentions), "\(error.message)")
             }
         }
+    }
+
+    @Test(
+        "the event log's default path: systemd's LogsDirectory, /var/log for root, the XDG state directory",
+        arguments: [
+            (["LOGS_DIRECTORY": "/var/log/bindwatch"], false, "/var/log/bindwatch/events.jsonl"),
+            ([:], true, "/var/log/bindwatch/events.jsonl"),
+            (["XDG_STATE_HOME": "/home/u/.state", "HOME": "/home/u"], false, "/home/u/.state/bindwatch/events.jsonl"),
+            (["HOME": "/home/u"], false, "/home/u/.local/state/bindwatch/events.jsonl"),
+        ] as [([String: String], Bool, String)])
+    func eventLogDefault(environment: [String: String], isRoot: Bool, path: String) async throws {
+        var environment = environment
+        environment["CONFIGURATION_DIRECTORY"] = "/nonexistent"
+        let settings = try await DaemonSettings.load(from: .init(environment: environment, configPath: nil, isRoot: isRoot))
+        #expect(settings.eventLog?.path == path)
+    }
+
+    @Test("--no-event-log and BINDWATCH_EVENT_LOG_ENABLED=false turn the log off")
+    func eventLogOff() async throws {
+        let environment = ["CONFIGURATION_DIRECTORY": "/nonexistent"]
+        let flagged = try await DaemonSettings.load(
+            from: .init(flags: [.eventLogEnabled: .bool(false)], environment: environment, configPath: nil, isRoot: true))
+        #expect(flagged.eventLog == nil)
+        var disabled = environment
+        disabled["BINDWATCH_EVENT_LOG_ENABLED"] = "false"
+        let fromEnvironment = try await DaemonSettings.load(
+            from: .init(environment: disabled, configPath: nil, isRoot: true))
+        #expect(fromEnvironment.eventLog == nil)
+        var sized = environment
+        sized["BINDWATCH_EVENT_LOG_MAX_BYTES"] = "1048576"
+        sized["BINDWATCH_EVENT_LOG_KEEP"] = "9"
+        let custom = try await DaemonSettings.load(from: .init(environment: sized, configPath: nil, isRoot: true))
+        #expect(custom.eventLog == EventLogConfiguration(path: "/var/log/bindwatch/events.jsonl", maxBytes: 1_048_576, keep: 9))
     }
 
     @Test("a missing explicit config file is an error")
