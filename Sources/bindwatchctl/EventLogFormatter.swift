@@ -12,14 +12,16 @@ enum EventLogFormatter {
         switch event["type"]?.text {
         case "added", "removed", "changed":
             let address = event["address"] ?? .null
-            var text = "\(head) \(address["interface"]?.text ?? "") \(address["address"]?.text ?? "")/\(address["prefixLength"]?.text ?? "")"
+            var text =
+                "\(head) \(address["interface"]?.text ?? "") \(address["address"]?.text ?? "")/\(address["prefixLength"]?.text ?? "")"
             if let peer = address["peer"], peer != .null { text += " peer \(peer.text)" }
             if event["type"]?.text == "changed", case .object(let changes)? = event["changes"] {
                 let order = ["bindable", "reasons", "flags", "interface", "prefixLength", "scope", "peer", "label"]
                 let names = order.filter { changes[$0] != nil } + changes.keys.filter { !order.contains($0) }.sorted()
                 text += " " + names.map { describe($0, changes[$0]!) }.joined(separator: "; ")
             } else if event["type"]?.text == "added" {
-                text += address["bindable"]?.text == "true" ? " bindable" : " not bindable (\(list(address["reasons"])))"
+                text +=
+                    address["bindable"]?.text == "true" ? " bindable" : " not bindable (\(list(address["reasons"])))"
             }
             return text
         default:

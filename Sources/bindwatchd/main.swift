@@ -7,7 +7,13 @@ import NIOPosix
 // on a NIO event loop instead (see EventLoopTaskExecutor), and this thread only waits.
 let command: BindwatchdCommand
 do {
-    command = try BindwatchdCommand.parseAsRoot() as! BindwatchdCommand
+    var parsed = try BindwatchdCommand.parseAsRoot()
+    guard let daemon = parsed as? BindwatchdCommand else {
+        // `--help` and `help` come back as ArgumentParser's own command: let it print.
+        try parsed.run()
+        BindwatchdCommand.exit()
+    }
+    command = daemon
 } catch {
     BindwatchdCommand.exit(withError: error)
 }

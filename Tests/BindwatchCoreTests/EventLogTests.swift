@@ -66,10 +66,12 @@ struct EventLogTests {
     func crashRecovery() async throws {
         try await withDirectory { directory in
             let path = "\(directory)/events.jsonl"
-            let complete = #"{"seq":41,"time":"t","type":"started"}"# + "\n" + #"{"seq":42,"time":"t","type":"stopping"}"# + "\n"
+            let complete =
+                #"{"seq":41,"time":"t","type":"started"}"# + "\n" + #"{"seq":42,"time":"t","type":"stopping"}"# + "\n"
             try Data((complete + #"{"seq":43,"time":"2026-"#).utf8).write(to: URL(fileURLWithPath: path))
             let writer = EventLogWriter(configuration: .init(path: path), logger: Logger(label: "test"))
-            #expect(String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self) == complete)
+            #expect(
+                String(decoding: try #require(FileManager.default.contents(atPath: path)), as: UTF8.self) == complete)
             #expect(writer.nextSequence() == 43)
             writer.close()
         }

@@ -123,7 +123,8 @@ struct SettingsTests {
     func eventLogDefault(environment: [String: String], isRoot: Bool, path: String) async throws {
         var environment = environment
         environment["CONFIGURATION_DIRECTORY"] = "/nonexistent"
-        let settings = try await DaemonSettings.load(from: .init(environment: environment, configPath: nil, isRoot: isRoot))
+        let settings = try await DaemonSettings.load(
+            from: .init(environment: environment, configPath: nil, isRoot: isRoot))
         #expect(settings.eventLog?.path == path)
     }
 
@@ -131,7 +132,8 @@ struct SettingsTests {
     func eventLogOff() async throws {
         let environment = ["CONFIGURATION_DIRECTORY": "/nonexistent"]
         let flagged = try await DaemonSettings.load(
-            from: .init(flags: [.eventLogEnabled: .bool(false)], environment: environment, configPath: nil, isRoot: true))
+            from: .init(
+                flags: [.eventLogEnabled: .bool(false)], environment: environment, configPath: nil, isRoot: true))
         #expect(flagged.eventLog == nil)
         var disabled = environment
         disabled["BINDWATCH_EVENT_LOG_ENABLED"] = "false"
@@ -142,7 +144,9 @@ struct SettingsTests {
         sized["BINDWATCH_EVENT_LOG_MAX_BYTES"] = "1048576"
         sized["BINDWATCH_EVENT_LOG_KEEP"] = "9"
         let custom = try await DaemonSettings.load(from: .init(environment: sized, configPath: nil, isRoot: true))
-        #expect(custom.eventLog == EventLogConfiguration(path: "/var/log/bindwatch/events.jsonl", maxBytes: 1_048_576, keep: 9))
+        #expect(
+            custom.eventLog
+                == EventLogConfiguration(path: "/var/log/bindwatch/events.jsonl", maxBytes: 1_048_576, keep: 9))
     }
 
     @Test("a missing explicit config file is an error")

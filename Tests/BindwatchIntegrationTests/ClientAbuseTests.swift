@@ -65,7 +65,9 @@ extension IntegrationTests {
                 // Every connection is accepted and counted; a normal client is still served.
                 let deadline = ContinuousClock.now + .seconds(30)
                 while try await daemon.status()["connections"].flatMap({ Int($0.text) }) ?? 0 < 1001 {
-                    if ContinuousClock.now > deadline { throw DaemonFailure("the daemon never counted 1,000 connections") }
+                    if ContinuousClock.now > deadline {
+                        throw DaemonFailure("the daemon never counted 1,000 connections")
+                    }
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 try await expectMatchesKernel(daemon, namespace)
@@ -97,7 +99,9 @@ extension IntegrationTests {
                 defer { close(stalled) }
                 var small: Int32 = 4096
                 setsockopt(stalled, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-                _ = sendAll(stalled, Array(#"{"method":"io.bindwatch.Watch","parameters":{"all":true},"more":true}"#.utf8) + [0])
+                _ = sendAll(
+                    stalled, Array(#"{"method":"io.bindwatch.Watch","parameters":{"all":true},"more":true}"#.utf8) + [0]
+                )
 
                 // The readers are Python processes: a debug-built Swift client in the test process
                 // reads more slowly than the daemon writes, and would be dropped itself.
@@ -126,7 +130,8 @@ extension IntegrationTests {
                         lines += addresses.map { "addr change \($0) dev veth0 preferred_lft 0 valid_lft forever" }
                         lines += addresses.map { "addr change \($0) dev veth0 preferred_lft forever valid_lft forever" }
                     }
-                    try Command.run(["ip", "-n", namespace.name, "-batch", "-"], input: lines.joined(separator: "\n") + "\n")
+                    try Command.run(
+                        ["ip", "-n", namespace.name, "-batch", "-"], input: lines.joined(separator: "\n") + "\n")
                     let deadline = ContinuousClock.now + .seconds(120)
                     while try await daemon.status()["generation"].flatMap({ Int($0.text) }) ?? 0 < generation + 10_000 {
                         if ContinuousClock.now > deadline { throw DaemonFailure("the daemon fell behind") }

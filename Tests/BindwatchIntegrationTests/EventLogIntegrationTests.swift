@@ -6,7 +6,9 @@ import Testing
 extension IntegrationTests {
     @Suite("Event log")
     struct EventLogIntegrationTests {
-        private func batch(_ verb: String, _ numbers: ClosedRange<Int>, prefix: String, device: String, _ extra: String = "nodad")
+        private func batch(
+            _ verb: String, _ numbers: ClosedRange<Int>, prefix: String, device: String, _ extra: String = "nodad"
+        )
             -> String
         {
             numbers.map { "addr \(verb) \(prefix)\(String($0, radix: 16))/64 dev \(device) \(extra)" }.joined(
@@ -45,7 +47,8 @@ extension IntegrationTests {
                 let prefix = "2001:db8:e::"
                 try applyBatch(namespace, batch("add", 1...300, prefix: prefix, device: "veth0"))
                 try applyBatch(
-                    namespace, batch("change", 1...150, prefix: prefix, device: "veth0", "preferred_lft 0 valid_lft 3600"))
+                    namespace,
+                    batch("change", 1...150, prefix: prefix, device: "veth0", "preferred_lft 0 valid_lft 3600"))
                 try applyBatch(namespace, batch("del", 1...300, prefix: prefix, device: "veth0", ""))
                 let id = { (number: Int) in "\(ifindex)/\(prefix)\(String(number, radix: 16))" }
                 let expected =
@@ -58,7 +61,8 @@ extension IntegrationTests {
                 #expect(lines.addressEvents(matching: prefix) == expected)
                 #expect(lines.sequences.first == 1)
                 #expect(lines.sequences.isConsecutive, "no gap, no repeat")
-                let deprecated = try #require(lines.events.first { $0["type"]?.text == "changed" && $0["id"]?.text == id(1) })
+                let deprecated = try #require(
+                    lines.events.first { $0["type"]?.text == "changed" && $0["id"]?.text == id(1) })
                 #expect(deprecated["changes"]?["bindable"] == .array([.bool(true), .bool(false)]))
                 #expect(deprecated["address"]?["reasons"]?.stringArray == ["deprecated"])
             }
@@ -111,7 +115,9 @@ extension IntegrationTests {
 
                 let lastSequence = try #require(lines.sequences.last)
                 let seen = try await waitForLog(followed, "the follower to catch up") {
-                    $0.last.map { if case .number(let value)? = $0["seq"] { Int(value) == lastSequence } else { false } }
+                    $0.last.map {
+                        if case .number(let value)? = $0["seq"] { Int(value) == lastSequence } else { false }
+                    }
                         ?? false
                 }
                 // Compared as a whole but reported briefly: thousands of numbers help nobody.
@@ -120,8 +126,11 @@ extension IntegrationTests {
                 let firstOfBurst = lines.events.firstIndex { ($0["id"]?.text ?? "").contains(prefix) }.map {
                     lines.sequences[$0]
                 }
-                #expect((followedSequences.first ?? .max) < (firstOfBurst ?? 0), "the follower started before the burst")
-                #expect(followedSequences.isConsecutive, "the follower skipped or repeated lines; missing \(missing.prefix(10))…")
+                #expect(
+                    (followedSequences.first ?? .max) < (firstOfBurst ?? 0), "the follower started before the burst")
+                #expect(
+                    followedSequences.isConsecutive,
+                    "the follower skipped or repeated lines; missing \(missing.prefix(10))…")
                 #expect(followedSequences.last == lastSequence)
             }
         }
@@ -153,7 +162,8 @@ extension IntegrationTests {
                 try handle.seekToEnd()
                 try handle.write(contentsOf: Data(#"{"seq":999999,"time":"2026-12-01T"#.utf8))
                 try handle.close()
-                let complete = try EventLogLines(data: try #require(FileManager.default.contents(atPath: log)), cuttingPartialLine: true)
+                let complete = try EventLogLines(
+                    data: try #require(FileManager.default.contents(atPath: log)), cuttingPartialLine: true)
                 let lastBefore = try #require(complete.sequences.last)
                 #expect(complete.sequences.isStrictlyIncreasing)
 

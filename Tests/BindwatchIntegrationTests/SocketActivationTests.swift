@@ -11,7 +11,8 @@ extension IntegrationTests {
         /// RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_PREFIX, as in bindwatchd.socket.
         static let groups = "0x20111"
 
-        private func launcher(socket: String, netlink: Bool = true, names: String? = nil, delay: Double = 0) -> [String] {
+        private func launcher(socket: String, netlink: Bool = true, names: String? = nil, delay: Double = 0) -> [String]
+        {
             var arguments = [IntegrationEnvironment.python, Command.script("socket-activate.py"), "--unix", socket]
             if netlink { arguments += ["--netlink", Self.groups, "--receive-buffer", "8388608"] }
             if let names { arguments += ["--names", names] }
@@ -71,12 +72,15 @@ extension IntegrationTests {
                 defer { try? FileManager.default.removeItem(atPath: directory) }
                 let socket = "\(directory)/io.bindwatch"
                 let daemon = try await RunningDaemon.start(
-                    in: namespace, socketPath: socket, launcher: launcher(socket: socket, netlink: false, names: "varlink"))
+                    in: namespace, socketPath: socket,
+                    launcher: launcher(socket: socket, netlink: false, names: "varlink"))
                 defer { daemon.stop() }
                 #expect(daemon.log.contains("passedSockets=varlink "), "\(daemon.log)")
                 try namespace.addVeth("veth0", peer: "veth1")
                 try namespace.ip("addr", "add", "192.0.2.72/24", "dev", "veth0")
-                try await daemon.waitForAddresses("the new address") { $0.keys.contains { $0.hasSuffix("/192.0.2.72/24") } }
+                try await daemon.waitForAddresses("the new address") {
+                    $0.keys.contains { $0.hasSuffix("/192.0.2.72/24") }
+                }
             }
         }
 

@@ -15,7 +15,9 @@ extension IntegrationTests {
         }
 
         private func addresses(_ verb: String, _ count: Int, prefix: String, device: String) -> [String] {
-            (1...count).map { "addr \(verb) \(prefix)\(String($0, radix: 16))/64 dev \(device)\(verb == "add" ? " nodad" : "")" }
+            (1...count).map {
+                "addr \(verb) \(prefix)\(String($0, radix: 16))/64 dev \(device)\(verb == "add" ? " nodad" : "")"
+            }
         }
 
         /// The interface names the daemon reports must be the kernel's current ones.
@@ -80,7 +82,8 @@ extension IntegrationTests {
                         lines.append("link set \(name) name \(next)")
                         name = next
                         if round > 1 {
-                            lines += addresses("del", 30, prefix: "2001:db8:\(String(round - 1, radix: 16))::", device: name)
+                            lines += addresses(
+                                "del", 30, prefix: "2001:db8:\(String(round - 1, radix: 16))::", device: name)
                         }
                         lines.append("addr add 198.51.100.\(round)/32 dev \(name)")
                     }

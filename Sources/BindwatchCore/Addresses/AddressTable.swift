@@ -382,7 +382,8 @@ public actor AddressTable {
         eventLog.append(
             EventLogEntry.daemonEvent(
                 sequence: eventLog.nextSequence(), time: WallClockTimestamp.now(), type: type,
-                counts: .init(links: links.values.count(where: \.isKnown), addresses: addressCount, bindable: bindableCount),
+                counts: .init(
+                    links: links.values.count(where: \.isKnown), addresses: addressCount, bindable: bindableCount),
                 synced: synced, details: details))
         eventLog.flush()
     }

@@ -46,7 +46,8 @@ public struct EventLogReader {
         var rotation = 1
         while lines.count < count {
             guard
-                let older = try? FileDescriptor.open(FilePath("\(path).\(rotation)"), .readOnly, options: [.closeOnExec])
+                let older = try? FileDescriptor.open(
+                    FilePath("\(path).\(rotation)"), .readOnly, options: [.closeOnExec])
             else { break }
             defer { try? older.close() }
             guard let bytes = try? Self.readAll(older, from: 0) else { break }

@@ -60,12 +60,13 @@ public enum BindwatchDaemon {
             "Starting",
             metadata: [
                 "version": "\(VarlinkDispatcher.version)", "socket": "\(serverConfiguration.socketPath)",
-                "passedSockets": "\(passed.isEmpty ? "none" : [passed.varlinkListener.map { _ in "varlink" }, passed.netlink.map { _ in "netlink" }].compactMap { $0 }.joined(separator: ","))",
+                "passedSockets": "\(passed.summary)",
                 "eventLog": "\(settings.eventLog?.path ?? "off")",
             ])
         do {
             try await group.run()
         } catch {
+            // The log's last line either way.
             await table.stop()
             throw error
         }

@@ -83,7 +83,9 @@ enum EventLogEntry {
             pair("reasons", before.reasons.names, after.reasons.names, into: &json)
         }
         if before.flags != after.flags {
-            pair("flags", before.flags.names(family: before.family), after.flags.names(family: after.family), into: &json)
+            pair(
+                "flags", before.flags.names(family: before.family), after.flags.names(family: after.family), into: &json
+            )
         }
         if before.interface != after.interface {
             json.key("interface")

@@ -117,8 +117,9 @@ final class EventLogWriter {
 
     private func openIfDue() -> FileDescriptor? {
         if let descriptor { return descriptor }
-        if let lastOpenAttempt, MonotonicInstant.now().nanoseconds - lastOpenAttempt.nanoseconds
-            < UInt64(reopenInterval.components.seconds) * 1_000_000_000
+        if let lastOpenAttempt,
+            MonotonicInstant.now().nanoseconds - lastOpenAttempt.nanoseconds
+                < UInt64(reopenInterval.components.seconds) * 1_000_000_000
                 + UInt64(reopenInterval.components.attoseconds / 1_000_000_000)
         {
             return nil

@@ -67,7 +67,8 @@ public final class NetlinkMonitor: Service {
         // A passed socket may still hold replies to a dump of an earlier run, with the same port
         // id: start from a sequence number of our own, as iproute2 does.
         var state = DumpScheduler(
-            portID: socket.portID, firstSequence: UInt32(truncatingIfNeeded: time(nil)), maximumAttempts: configuration.resyncAttempts,
+            portID: socket.portID, firstSequence: UInt32(truncatingIfNeeded: time(nil)),
+            maximumAttempts: configuration.resyncAttempts,
             backoff: configuration.resyncBackoff, retryLater: configuration.resyncRetryLater)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in

@@ -23,6 +23,12 @@ public struct SocketActivation: Sendable {
 
     public var isEmpty: Bool { varlinkListener == nil && netlink == nil }
 
+    /// `varlink,netlink`, `varlink`, … or `none`, for logs.
+    public var summary: String {
+        let kinds = [varlinkListener.map { _ in "varlink" }, netlink.map { _ in "netlink" }].compactMap { $0 }
+        return kinds.isEmpty ? "none" : kinds.joined(separator: ",")
+    }
+
     static let firstDescriptor: Int32 = 3
     /// NETLINK_ROUTE from <linux/netlink.h>, which Glibc does not export to Swift.
     static let netlinkRoute: Int32 = 0
@@ -110,7 +116,9 @@ public struct SocketActivation: Sendable {
 
     private static func boundPath(_ descriptor: Int32) -> String? {
         var buffer = [CChar](repeating: 0, count: 110)
-        let result = buffer.withUnsafeMutableBufferPointer { bw_unix_socket_bound_path(descriptor, $0.baseAddress, $0.count) }
+        let result = buffer.withUnsafeMutableBufferPointer {
+            bw_unix_socket_bound_path(descriptor, $0.baseAddress, $0.count)
+        }
         guard result == 0 else { return nil }
         return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }

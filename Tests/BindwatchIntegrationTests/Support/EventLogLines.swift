@@ -30,7 +30,8 @@ struct EventLogLines {
             .enumerated().map { number, line in
                 guard case .object(let event)? = try? JSONParser.parse(Array(line)) else {
                     throw Torn(
-                        description: "\(path) line \(number + 1) does not parse: \(String(decoding: line.prefix(200), as: UTF8.self))"
+                        description:
+                            "\(path) line \(number + 1) does not parse: \(String(decoding: line.prefix(200), as: UTF8.self))"
                     )
                 }
                 return event

@@ -32,7 +32,8 @@ final class FastWatchReader: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while !((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("ready") {
             if !process.isRunning || ContinuousClock.now > deadline {
-                throw DaemonFailure("watch-mirror.py did not get its snapshot: \(try String(contentsOfFile: errors, encoding: .utf8))")
+                throw DaemonFailure(
+                    "watch-mirror.py did not get its snapshot: \(try String(contentsOfFile: errors, encoding: .utf8))")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -47,7 +48,8 @@ final class FastWatchReader: @unchecked Sendable {
         let text = try String(contentsOfFile: output, encoding: .utf8)
         let result = try JSONParser.parse(Array(text.utf8))
         guard case .object(let view)? = result["view"], case .number(let events)? = result["events"] else {
-            throw DaemonFailure("watch-mirror.py: \(text.prefix(500)) \(try String(contentsOfFile: errors, encoding: .utf8))")
+            throw DaemonFailure(
+                "watch-mirror.py: \(text.prefix(500)) \(try String(contentsOfFile: errors, encoding: .utf8))")
         }
         return (Int(events), view)
     }
