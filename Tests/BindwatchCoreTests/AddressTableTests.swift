@@ -208,7 +208,7 @@ struct AddressTableTests {
     @Test("a subscriber that stops reading is cut off; others are not")
     func slowSubscriber() async throws {
         let table = AddressTable(
-            subscriptionLimits: .init(messages: 3, bytes: 1 << 20), logger: Logger(label: "test"),
+            subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: 0), logger: Logger(label: "test"),
             eventEncoder: VarlinkReply.watchEvent)
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         let slow = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: true).subscription
@@ -232,6 +232,23 @@ struct AddressTableTests {
         #expect(consumed.withLock { $0 } == addresses.count)
         reader.cancel()
         #expect(await table.status().subscribers == 1)
+    }
+
+    @Test(
+        "a link going down changes all its addresses at once; subscribers are allowed that burst",
+        arguments: [(0, true), (2, false)])
+    func linkDownBurst(perAddress: Int, dropped: Bool) async throws {
+        let table = AddressTable(
+            subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: perAddress),
+            logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent)
+        _ = await table.apply(try RecordedMessages("dump-links").payloads)
+        _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
+        let subscription = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: true)
+            .subscription
+        // veth0 goes down: one RTM_NEWLINK changes the verdict of its six addresses.
+        _ = await table.apply([try RecordedMessages("link-down-up").payloads[0]])
+        #expect(subscription.overflowed == dropped)
+        #expect(await table.status().subscribers == (dropped ? 0 : 1))
     }
 
     @Test("List is in preference order")
@@ -280,7 +297,7 @@ struct StalledWatchTests {
     @Test("the Watch call ends once the backlog passes the limit, though its writer is stuck")
     func stalledWriter() async throws {
         let table = AddressTable(
-            subscriptionLimits: .init(messages: 3, bytes: 1 << 20), logger: Logger(label: "test"),
+            subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: 0), logger: Logger(label: "test"),
             eventEncoder: VarlinkReply.watchEvent)
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         await table.markReady()

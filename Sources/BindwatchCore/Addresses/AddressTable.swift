@@ -44,6 +44,10 @@ public actor AddressTable {
 
     public private(set) var generation: UInt64 = 0
     private var addressCount = 0
+    /// The most addresses the table has held; subscriber backlogs allow a change to each of
+    /// them (`Subscription.Limits.perAddress`).
+    private var largestAddressCount = 0
+    private var burstAllowance: Int { subscriptionLimits.perAddress * largestAddressCount }
     private var bindableCount = 0
     private var sweep: UInt32 = 0
     private var subscriptions: [UInt64: Subscription] = [:]
@@ -392,6 +396,7 @@ public actor AddressTable {
 
     private func remember(_ record: AddressRecord) {
         addressCount += 1
+        largestAddressCount = max(largestAddressCount, addressCount)
         if record.reasons.isEmpty { bindableCount += 1 }
     }
 
@@ -433,7 +438,8 @@ public actor AddressTable {
                     encoded = fresh
                 }
             }
-            if !subscription.enqueue(Subscription.Item(event: event, encoded: encoded)) {
+            if !subscription.enqueue(Subscription.Item(event: event, encoded: encoded), burstAllowance: burstAllowance)
+            {
                 overflowed.append(subscription)
             }
         }

@@ -14,6 +14,17 @@ public final class Subscription: Sendable {
     public struct Limits: Sendable {
         public var messages: Int
         public var bytes: Int
+        /// Messages allowed per address the table has held, when that is more than `messages`:
+        /// one kernel change (a link going down) changes every address on the link at once,
+        /// before any subscriber can read, and must not cut off subscribers that keep up.
+        public var perAddress: Int
+
+        public init(messages: Int, bytes: Int, perAddress: Int = 2) {
+            self.messages = messages
+            self.bytes = bytes
+            self.perAddress = perAddress
+        }
+
         public static let standard = Limits(messages: 65_536, bytes: 32 * 1024 * 1024)
     }
 
@@ -41,14 +52,20 @@ public final class Subscription: Sendable {
         (items, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .unbounded)
     }
 
+    /// Bytes allowed per message of `burstAllowance`: an encoded address event is under 1 KiB.
+    static let bytesPerAllowedMessage = 1024
+
     /// Queues an item; returns false, and ends the feed, once the backlog passes the limits.
-    func enqueue(_ item: Item) -> Bool {
+    /// `burstAllowance` (see `Limits.perAddress`) raises them to that many messages.
+    func enqueue(_ item: Item, burstAllowance: Int = 0) -> Bool {
         let size = item.encoded?.readableBytes ?? 0
+        let maximumMessages = max(limits.messages, burstAllowance)
+        let maximumBytes = max(limits.bytes, burstAllowance * Self.bytesPerAllowedMessage)
         let accepted = backlog.withLock { backlog -> Bool in
             guard !backlog.overflowed else { return false }
             backlog.messages += 1
             backlog.bytes += size
-            if backlog.messages > limits.messages || backlog.bytes > limits.bytes {
+            if backlog.messages > maximumMessages || backlog.bytes > maximumBytes {
                 backlog.overflowed = true
                 return false
             }
