@@ -77,6 +77,17 @@ let package = Package(
             ],
             path: "Benchmarks/bindwatch-benchmark"
         ),
+        // libFuzzer target for varlink framing and request parsing; scripts/fuzz builds it with
+        // -sanitize=fuzzer in .build-fuzz. A plain build makes a replayer of inputs (FILE|DIR...).
+        .executableTarget(
+            name: "bindwatch-fuzz-varlink",
+            dependencies: [
+                "AddressClassification",
+                "BindwatchCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "BindwatchCoreTests",
             dependencies: [

@@ -102,11 +102,23 @@ static void copy_name(char destination[BW_INTERFACE_NAME_SIZE], const struct nla
 // ---------------------------------------------------------------------------------------------
 // Messages
 
+// mnl_attr_parse walks up to MNL_ALIGN(nlmsg_len): when nlmsg_len is not a multiple of 4 (the
+// last message of a datagram), an attribute could reach up to 3 bytes past the message and the
+// datagram (found by fuzzing). Bound the walk by nlmsg_len itself. The caller has checked that
+// the payload holds the family header, whose size is a multiple of 4.
+static int parse_attributes(const struct nlmsghdr *header, size_t family_header_size,
+                            mnl_attr_cb_t callback, const struct nlattr **table) {
+    size_t offset = MNL_NLMSG_HDRLEN + MNL_ALIGN(family_header_size);
+    if (header->nlmsg_len < offset) return -1;
+    return mnl_attr_parse_payload((const char *)header + offset, header->nlmsg_len - offset,
+                                  callback, table);
+}
+
 static int parse_address(const struct nlmsghdr *header, bw_address *out) {
     if (mnl_nlmsg_get_payload_len(header) < sizeof(struct ifaddrmsg)) return -1;
     const struct ifaddrmsg *message = mnl_nlmsg_get_payload(header);
     const struct nlattr *table[IFA_MAX + 1] = {0};
-    if (mnl_attr_parse(header, sizeof(*message), address_attribute, table) < 0) return -1;
+    if (parse_attributes(header, sizeof(*message), address_attribute, table) < 0) return -1;
 
     size_t address_length;
     if (message->ifa_family == AF_INET) {
@@ -153,7 +165,7 @@ static int parse_link(const struct nlmsghdr *header, bw_link *out) {
     if (mnl_nlmsg_get_payload_len(header) < sizeof(struct ifinfomsg)) return -1;
     const struct ifinfomsg *message = mnl_nlmsg_get_payload(header);
     const struct nlattr *table[IFLA_MAX + 1] = {0};
-    if (mnl_attr_parse(header, sizeof(*message), link_attribute, table) < 0) return -1;
+    if (parse_attributes(header, sizeof(*message), link_attribute, table) < 0) return -1;
 
     memset(out, 0, sizeof(*out));
     out->is_delete = header->nlmsg_type == RTM_DELLINK;
@@ -176,7 +188,7 @@ static int parse_prefix(const struct nlmsghdr *header, bw_prefix *out) {
     if (mnl_nlmsg_get_payload_len(header) < sizeof(struct prefixmsg)) return -1;
     const struct prefixmsg *message = mnl_nlmsg_get_payload(header);
     const struct nlattr *table[PREFIX_MAX + 1] = {0};
-    if (mnl_attr_parse(header, sizeof(*message), prefix_attribute, table) < 0) return -1;
+    if (parse_attributes(header, sizeof(*message), prefix_attribute, table) < 0) return -1;
 
     memset(out, 0, sizeof(*out));
     out->family = message->prefix_family;
@@ -193,7 +205,11 @@ int bw_message_next(const void *datagram, size_t length, size_t *offset, bw_mess
     if (*offset >= length) return 0;
     const struct nlmsghdr *header = (const struct nlmsghdr *)((const char *)datagram + *offset);
     size_t remaining = length - *offset;
-    if (remaining > INT32_MAX || !mnl_nlmsg_ok(header, (int)remaining)) return -EBADMSG;
+    // mnl_nlmsg_ok compares (int)nlmsg_len, which lets a length of 2^31 or more through: found
+    // by fuzzing (0xFFFFFFFF aligns to 0, so the walk never advanced). Compare it unsigned too.
+    if (remaining > INT32_MAX || !mnl_nlmsg_ok(header, (int)remaining) || header->nlmsg_len > remaining) {
+        return -EBADMSG;
+    }
 
     // NLMSG_ALIGN may step past the end on the last message; that only ends the walk.
     *offset += NLMSG_ALIGN(header->nlmsg_len);

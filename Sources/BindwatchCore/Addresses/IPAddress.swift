@@ -27,6 +27,9 @@ public struct IPAddress: Sendable, Hashable, Comparable {
 
     /// Parses `inet_pton` text (no zone).
     public init?(_ text: String) {
+        // inet_pton reads a C string, which would end at a NUL: "127.0.0.1\u0000junk" (JSON
+        // allows it) would parse as 127.0.0.1. Found by fuzzing Wait against Classify.
+        guard !text.utf8.contains(0) else { return nil }
         var storage = (UInt64(0), UInt64(0))
         let family: AddressFamily
         if text.contains(":") {

@@ -1,23 +1,23 @@
 import NIOCore
 
 /// Splits the stream into varlink messages: one JSON object, then a NUL byte.
-final class VarlinkFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
+package final class VarlinkFrameDecoder: ByteToMessageDecoder {
+    package typealias InboundOut = ByteBuffer
 
     /// The server's limit for one call; a client sending more without a NUL is cut off.
-    static let maximumRequestBytes = 64 * 1024
+    package static let maximumRequestBytes = 64 * 1024
 
-    let maximumMessageBytes: Int
+    package let maximumMessageBytes: Int
     /// Bytes of the pending message already searched for a NUL: each read scans only what is
     /// new (a client sending one byte at a time would otherwise cost quadratic time).
     private var searched = 0
 
     /// Clients read replies of up to sd-varlink's 16 MiB.
-    init(maximumMessageBytes: Int = maximumRequestBytes) {
+    package init(maximumMessageBytes: Int = maximumRequestBytes) {
         self.maximumMessageBytes = maximumMessageBytes
     }
 
-    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    package func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         let view = buffer.readableBytesView
         guard let end = view[(view.startIndex + min(searched, view.count))...].firstIndex(of: 0) else {
             searched = view.count
@@ -37,7 +37,9 @@ final class VarlinkFrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    package func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
         while try decode(context: context, buffer: &buffer) == .continue {}
         // Bytes after the last NUL at EOF are an unfinished message; nothing answers them.
         return .needMoreData

@@ -1,16 +1,16 @@
 /// Typed access to a call's parameters; anything undeclared or mistyped is InvalidParameter.
-struct VarlinkParameters {
-    let values: [String: JSONValue]
+package struct VarlinkParameters {
+    package let values: [String: JSONValue]
 
     /// Fails on the first parameter the method does not declare.
-    init(_ values: [String: JSONValue], allowed: Set<String>) throws(VarlinkError) {
+    package init(_ values: [String: JSONValue], allowed: Set<String>) throws(VarlinkError) {
         if let unknown = values.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw .invalidParameter(unknown)
         }
         self.values = values
     }
 
-    func string(_ name: String) throws(VarlinkError) -> String? {
+    package func string(_ name: String) throws(VarlinkError) -> String? {
         switch values[name] {
         case nil, .null?: return nil
         case .string(let value)?: return value
@@ -18,7 +18,7 @@ struct VarlinkParameters {
         }
     }
 
-    func bool(_ name: String) throws(VarlinkError) -> Bool? {
+    package func bool(_ name: String) throws(VarlinkError) -> Bool? {
         switch values[name] {
         case nil, .null?: return nil
         case .bool(let value)?: return value
@@ -26,7 +26,7 @@ struct VarlinkParameters {
         }
     }
 
-    func number(_ name: String) throws(VarlinkError) -> Double? {
+    package func number(_ name: String) throws(VarlinkError) -> Double? {
         switch values[name] {
         case nil, .null?: return nil
         case .number(let value)?: return value
@@ -35,7 +35,7 @@ struct VarlinkParameters {
     }
 
     /// The `family`, `interface` and `all` parameters List, Watch and Wait share.
-    func filter(includesUnbindableByDefault: Bool = false) throws(VarlinkError) -> AddressFilter {
+    package func filter(includesUnbindableByDefault: Bool = false) throws(VarlinkError) -> AddressFilter {
         var filter = AddressFilter()
         if let family = try string("family") {
             guard let parsed = AddressFamily(name: family) else { throw .invalidParameter("family") }
