@@ -113,6 +113,36 @@ struct NetlinkDecodingTests {
         #expect(malformed.messages.first?.payload == .malformed)
     }
 
+    @Test(
+        "a length past the datagram breaks framing and ends the walk (found by fuzzing)",
+        arguments: [
+            // nlmsg_len 0xFFFFFFFF: aligned, it wrapped to 0 and the walk never advanced.
+            "ffffffff030000000000000000000000",
+            // nlmsg_len 2^31 on an RTM_NEWADDR: libmnl's signed comparison let it through.
+            "00000080140000000000000000000000021800000100000008000200",
+        ])
+    func hugeLength(hex: String) throws {
+        let datagram = NetlinkMessage.decode(datagram: try RecordedMessages.bytes(fromHex: hex[...]))
+        #expect(datagram.isFramingBroken)
+        #expect(datagram.messages.isEmpty)
+    }
+
+    @Test("the last attribute of an unaligned last message is read within the datagram (found by fuzzing)")
+    func unalignedLastAttribute() throws {
+        // 46 bytes: the attribute walk used to run to the aligned length, 3 bytes past the end
+        // (AddressSanitizer catches that in scripts/sanitize).
+        let bytes = try RecordedMessages.bytes(
+            fromHex: "2e000000140002000100000092100000020880fe01000000080080fe01000000080001007f000001080002007f00"[...])
+        let datagram = NetlinkMessage.decode(datagram: bytes)
+        #expect(datagram.messages.count == 1)
+    }
+
+    @Test("an address with a NUL in it is not an address (inet_pton would stop at the NUL)")
+    func addressWithNUL() {
+        #expect(IPAddress("127.0.0.1\u{0}junk") == nil)
+        #expect(IPAddress("127.0.0.1") != nil)
+    }
+
     @Test("several messages in one datagram decode in order")
     func multipleMessages() throws {
         let recorded = try RecordedMessages("dump-addresses")
