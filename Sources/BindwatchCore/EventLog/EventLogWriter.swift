@@ -23,7 +23,8 @@ final class EventLogWriter {
     private var failure: Errno?
     private var droppedInFailure = 0
     private var lastOpenAttempt: MonotonicInstant?
-    private let reopenInterval: Duration
+    /// A file that cannot be opened is tried again at most this often (with the next batch).
+    private let reopenNanoseconds: UInt64
     private let logger: Logger
 
     /// A batch is written when it reaches this size even if more lines follow (a policy change
@@ -32,7 +33,8 @@ final class EventLogWriter {
 
     init(configuration: EventLogConfiguration, reopenInterval: Duration = .seconds(1), logger: Logger) {
         self.configuration = configuration
-        self.reopenInterval = reopenInterval
+        let (seconds, attoseconds) = reopenInterval.components
+        self.reopenNanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
         var logger = logger
         logger[metadataKey: "eventLog"] = "\(configuration.path)"
         self.logger = logger
@@ -117,11 +119,7 @@ final class EventLogWriter {
 
     private func openIfDue() -> FileDescriptor? {
         if let descriptor { return descriptor }
-        if let lastOpenAttempt,
-            MonotonicInstant.now().nanoseconds - lastOpenAttempt.nanoseconds
-                < UInt64(reopenInterval.components.seconds) * 1_000_000_000
-                + UInt64(reopenInterval.components.attoseconds / 1_000_000_000)
-        {
+        if let lastOpenAttempt, MonotonicInstant.now().nanoseconds - lastOpenAttempt.nanoseconds < reopenNanoseconds {
             return nil
         }
         openLiveFile()
