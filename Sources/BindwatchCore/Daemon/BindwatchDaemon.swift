@@ -34,12 +34,8 @@ public enum BindwatchDaemon {
         serverConfiguration.socketMode = settings.socketMode
         serverConfiguration.limits = .init(perUser: settings.maxConnectionsPerUser, total: settings.maxConnections)
         let statistics = ServerStatistics(limits: serverConfiguration.limits)
-        // Connections live on the event loop that runs the table (bindwatchd runs every task
-        // there): a change then reaches a subscriber without waking a second loop's thread.
         let server = VarlinkServer(
-            configuration: serverConfiguration, table: table, statistics: statistics,
-            group: MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next(),
-            logger: logger)
+            configuration: serverConfiguration, table: table, statistics: statistics, logger: logger)
         let notifier = SystemdNotifier(
             environment: environment, table: table, listening: server.listening, logger: logger)
 
