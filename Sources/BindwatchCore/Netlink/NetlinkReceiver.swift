@@ -98,6 +98,8 @@ final class NetlinkReceiver: Sendable {
                 case .overrun?, .truncated?:
                     try drainQueued(buffer, to: continuation)
                     continuation.yield(.eventsLost)
+                case .dumpRace?:
+                    logger.debug("A dump request raced with a receive (EINVAL from the kernel); nothing was lost")
                 case nil:
                     break
                 }

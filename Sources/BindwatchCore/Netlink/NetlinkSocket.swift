@@ -78,6 +78,8 @@ public final class NetlinkSocket: Sendable {
         case overrun
         /// The datagram did not fit the buffer and was lost.
         case truncated
+        /// Nothing to read this time, and nothing lost: see `receive`.
+        case dumpRace
     }
 
     /// Blocks until a datagram arrives; with `wait` false, returns nil when none is queued.
@@ -91,6 +93,10 @@ public final class NetlinkSocket: Sendable {
         case EAGAIN where !wait: return nil
         case ENOBUFS: return .overrun
         case EMSGSIZE: return .truncated
+        // recvmsg continues a running dump. When another thread's sendmsg starts a dump that
+        // completes at once, recvmsg may still see it running, then find it ended: the kernel
+        // reports EINVAL through sk_err (netlink_dump), once, and the replies are queued.
+        case EINVAL: return .dumpRace
         default: throw NetlinkError("recvmsg(netlink)", result: result)
         }
     }
