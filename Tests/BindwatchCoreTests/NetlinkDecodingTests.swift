@@ -132,7 +132,8 @@ struct NetlinkDecodingTests {
         // 46 bytes: the attribute walk used to run to the aligned length, 3 bytes past the end
         // (AddressSanitizer catches that in scripts/sanitize).
         let bytes = try RecordedMessages.bytes(
-            fromHex: "2e000000140002000100000092100000020880fe01000000080080fe01000000080001007f000001080002007f00"[...])
+            fromHex: "2e000000140002000100000092100000020880fe01000000080080fe01000000080001007f000001080002007f00"[...]
+        )
         let datagram = NetlinkMessage.decode(datagram: bytes)
         #expect(datagram.messages.count == 1)
     }

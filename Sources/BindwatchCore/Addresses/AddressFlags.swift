@@ -29,20 +29,26 @@ public struct AddressFlags: OptionSet, Sendable, Hashable {
     /// Names for the bits that are set; bits without a name stay visible as hex (`0x1000`).
     public func names(family: AddressFamily) -> [String] {
         var names: [String] = []
+        forEachName(family: family) { names.append($0) }
+        return names
+    }
+
+    /// The names of `names(family:)`, one by one, without an array: events write them.
+    func forEachName(family: AddressFamily, _ body: (String) -> Void) {
+        guard rawValue != 0 else { return }
         if rawValue & 0x01 != 0 {
-            names.append(family == .inet6 ? "temporary" : "secondary")
+            body(family == .inet6 ? "temporary" : "secondary")
         }
         var known: UInt32 = 0x01
         for (bit, name) in Self.namedBits {
             known |= bit
-            if rawValue & bit != 0 { names.append(name) }
+            if rawValue & bit != 0 { body(name) }
         }
         var unknown = rawValue & ~known
         while unknown != 0 {
             let bit = unknown & (~unknown &+ 1)
-            names.append("0x" + String(bit, radix: 16))
+            body("0x" + String(bit, radix: 16))
             unknown &= ~bit
         }
-        return names
     }
 }

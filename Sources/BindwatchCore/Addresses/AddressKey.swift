@@ -8,6 +8,13 @@ public struct AddressKey: Sendable, Hashable {
     /// IPv4 only: IFA_ADDRESS, which equals `local` unless a peer is set.
     public let remote: IPAddress?
 
+    init(ifindex: Int32, local: IPAddress, prefixLength: UInt8, remote: IPAddress?) {
+        self.ifindex = ifindex
+        self.local = local
+        self.prefixLength = prefixLength
+        self.remote = remote
+    }
+
     init(_ message: AddressMessage) {
         ifindex = message.ifindex
         local = message.local
@@ -23,11 +30,53 @@ public struct AddressKey: Sendable, Hashable {
     /// Stable for the address's life: `3/2001:db8::1`, `2/192.0.2.1/24`,
     /// `4/10.9.9.1/32/peer/10.9.9.2`.
     public var id: String {
-        var id = "\(ifindex)/\(local)"
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        writeID(into: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends `id` without making a String.
+    func writeID(into output: inout [UInt8]) {
+        if ifindex < 0 { output.append(UInt8(ascii: "-")) }
+        output.appendDecimal(UInt64(ifindex.magnitude))
+        output.append(UInt8(ascii: "/"))
+        local.writeText(into: &output)
         if local.family == .inet {
-            id += "/\(prefixLength)"
-            if let remote, remote != local { id += "/peer/\(remote)" }
+            output.append(UInt8(ascii: "/"))
+            output.appendDecimal(UInt64(prefixLength))
+            if let remote, remote != local {
+                output.append(contentsOf: "/peer/".utf8)
+                remote.writeText(into: &output)
+            }
         }
-        return id
+    }
+}
+
+/// `AddressKey` within one link, packed into 24 bytes: the table's per-link hash tables hold
+/// one per address, so the ifindex (the link's) is not repeated.
+struct LinkAddressKey: Sendable, Hashable {
+    let local: IPAddress
+    /// IPv4 only; 0 for IPv6.
+    let prefixLength: UInt8
+    /// IPv4 only: IFA_ADDRESS as a host-order integer; 0 for IPv6.
+    let remoteIPv4: UInt32
+
+    init(_ message: AddressMessage) {
+        local = message.local
+        if message.family == .inet {
+            prefixLength = message.prefixLength
+            remoteIPv4 = message.address.ipv4Value
+        } else {
+            prefixLength = 0
+            remoteIPv4 = 0
+        }
+    }
+
+    func addressKey(ifindex: Int32) -> AddressKey {
+        AddressKey(
+            ifindex: ifindex, local: local, prefixLength: prefixLength,
+            remote: local.family == .inet
+                ? IPAddress(family: .inet, high: UInt64(remoteIPv4) << 32, low: 0) : nil)
     }
 }

@@ -10,7 +10,19 @@ public actor AddressTable {
         /// False for a link known only from an address message (events raced a resync).
         var isKnown: Bool
         var confirmedSweep: UInt32
-        var addresses: [AddressKey: AddressRecord] = [:]
+        var addresses: [LinkAddressKey: AddressRecord] = [:]
+        /// Peers and labels of the few addresses that have them (`AddressRecord.Details.hasExtras`).
+        var extras: [LinkAddressKey: AddressExtras] = [:]
+
+        func extras(for key: LinkAddressKey, _ record: AddressRecord) -> AddressExtras? {
+            record.details.contains(.hasExtras) ? extras[key] : nil
+        }
+
+        func published(_ key: LinkAddressKey, _ record: AddressRecord, now: MonotonicInstant) -> Address {
+            record.published(
+                key: key.addressKey(ifindex: link.index), interface: link.name, extras: extras(for: key, record),
+                now: now)
+        }
     }
 
     public struct Status: Sendable {
@@ -61,6 +73,8 @@ public actor AddressTable {
     private nonisolated let readiness = OneShotSignal()
     /// Every change once the initial dump is in, unfiltered; nil when the log is off.
     private var eventLog: EventLogWriter?
+    /// See `batchTimestamp()`.
+    private var batchTime: String?
 
     public init(
         policy: BindPolicy = BindPolicy(),
@@ -155,7 +169,7 @@ public actor AddressTable {
             for (key, record) in entry.addresses {
                 if let family = filter.family, key.local.family != family { continue }
                 if !filter.includesUnbindable && !record.reasons.isEmpty { continue }
-                result.append(record.published(key: key, interface: entry.link.name, now: now))
+                result.append(entry.published(key, record, now: now))
             }
         }
         PreferenceOrder.sort(&result)
@@ -173,7 +187,7 @@ public actor AddressTable {
 
     /// Removes whatever neither the dump nor an event confirmed since `beginSweep`.
     package func endSweep(_ sweep: UInt32) -> Int {
-        defer { eventLog?.flush() }
+        defer { endBatch() }
         var removed = 0
         let now = MonotonicInstant.now()
         for ifindex in Array(links.keys) {
@@ -187,7 +201,12 @@ public actor AddressTable {
                 links[ifindex]!.addresses[key] = nil
                 removed += 1
                 forget(record)
-                publish(before: record.published(key: key, interface: entry.link.name, now: now), after: nil)
+                if isObserved {
+                    publish(before: entry.published(key, record, now: now), after: nil)
+                } else {
+                    generation += 1
+                }
+                links[ifindex]!.extras[key] = nil
             }
         }
         return removed
@@ -195,7 +214,7 @@ public actor AddressTable {
 
     /// Applies kernel messages in order: dump replies and events alike are upserts.
     package func apply(_ payloads: [NetlinkMessage.Payload]) -> ApplyOutcome {
-        defer { eventLog?.flush() }
+        defer { endBatch() }
         var outcome = ApplyOutcome()
         let now = MonotonicInstant.now()
         for payload in payloads {
@@ -214,39 +233,51 @@ public actor AddressTable {
         return outcome
     }
 
-    // Entries are mutated in place through `links[ifindex]!`: copying a LinkEntry out and back
-    // would copy its address dictionary, and every event would cost as much as the link's
-    // whole table.
+    // The link's entry is taken out of `links` while it changes: mutating it there through
+    // `links[ifindex]!` on every access costs a lookup each time, and copying it out and back
+    // would copy its address table.
     private func apply(_ message: AddressMessage, now: MonotonicInstant) {
-        let key = AddressKey(message)
-        if links[message.ifindex] == nil { links[message.ifindex] = placeholderLink(message) }
-        let link = links[message.ifindex]!.link
+        let key = LinkAddressKey(message)
+        var entry = links.removeValue(forKey: message.ifindex) ?? placeholderLink(message)
+        defer { links[message.ifindex] = entry }
+        let link = entry.link
         if message.isDeletion {
-            guard let old = links[message.ifindex]!.addresses.removeValue(forKey: key) else { return }
+            guard let old = entry.addresses.removeValue(forKey: key) else { return }
             forget(old)
-            publish(before: old.published(key: key, interface: link.name, now: now), after: nil)
+            if isObserved { publish(before: entry.published(key, old, now: now), after: nil) } else { generation += 1 }
+            if old.details.contains(.hasExtras) { entry.extras[key] = nil }
             return
         }
-        let previous = links[message.ifindex]!.addresses[key]
+        let previous = entry.addresses[key]
+        let previousExtras = previous.flatMap { entry.extras(for: key, $0) }
         // The type depends only on the address, which the key fixes: classify it once.
         let type = previous?.type ?? message.local.addressType
         let precedence = previous?.precedence ?? UInt8(clamping: message.local.precedence)
+        let extras = AddressExtras(message: message, interfaceName: link.name)
         let record = AddressRecord(
-            prefixLength: message.prefixLength, scope: message.scope, flags: message.flags, peer: message.peer,
-            label: message.label, lifetimes: message.lifetimes, receivedAt: now,
+            message: message, interfaceName: link.name, receivedAt: now,
             reasons: policy.reasons(
                 flags: message.flags, family: message.family, link: link.flags, interfaceName: link.name,
                 type: type),
-            type: type, precedence: precedence, confirmedSweep: sweep)
-        let old = links[message.ifindex]!.addresses.updateValue(record, forKey: key)
-        if let old { forget(old) }
+            type: type, precedence: precedence, sweep: sweep, hasExtras: extras != nil)
+        entry.addresses[key] = record
+        if extras != previousExtras { entry.extras[key] = extras }
+        if let previous { forget(previous) }
         remember(record)
-        let after = record.published(key: key, interface: link.name, now: now)
-        if let old {
-            let before = old.published(key: key, interface: link.name, now: now)
-            if !before.isSameExceptLifetimes(as: after) { publish(before: before, after: after) }
+        if let previous {
+            guard
+                !record.isSameExceptLifetimes(
+                    as: previous, extras: extras, otherExtras: previousExtras, interface: link.name)
+            else { return }
+            if isObserved {
+                publish(before: entry.published(key, previous, now: now), after: entry.published(key, record, now: now))
+            } else {
+                generation += 1
+            }
+        } else if isObserved {
+            publish(before: nil, after: entry.published(key, record, now: now))
         } else {
-            publish(before: nil, after: after)
+            generation += 1
         }
     }
 
@@ -281,18 +312,38 @@ public actor AddressTable {
         if old.name != link.name || old.flags.intersection(LinkFlags.state) != link.flags.intersection(LinkFlags.state)
         {
             // A rename or a state change can change every address's interface or verdict.
-            for key in Array(links[message.ifindex]!.addresses.keys) {
-                let record = links[message.ifindex]!.addresses[key]!
+            var entry = links.removeValue(forKey: message.ifindex)!
+            defer { links[message.ifindex] = entry }
+            let renamed = old.name != link.name
+            var index = entry.addresses.startIndex
+            while index != entry.addresses.endIndex {
+                let (key, record) = entry.addresses[index]
                 var updated = record
                 updated.reasons = policy.reasons(
                     flags: record.flags, family: key.local.family, link: link.flags, interfaceName: link.name,
                     type: record.type)
-                links[message.ifindex]!.addresses[key] = updated
+                let isChange = renamed || updated.reasons != record.reasons
+                let before =
+                    isChange && isObserved
+                    ? record.published(
+                        key: key.addressKey(ifindex: link.index), interface: old.name,
+                        extras: entry.extras(for: key, record), now: now)
+                    : nil
+                if renamed && record.details.contains(.labelIsInterfaceName) {
+                    // The label stays the old name until the kernel re-announces the address.
+                    updated.details.remove(.labelIsInterfaceName)
+                    updated.details.insert(.hasExtras)
+                    entry.extras[key, default: AddressExtras(peer: nil, label: nil)].label = old.name
+                }
+                entry.addresses.values[index] = updated
                 forget(record)
                 remember(updated)
-                let before = record.published(key: key, interface: old.name, now: now)
-                let after = updated.published(key: key, interface: link.name, now: now)
-                if !before.isSameExceptLifetimes(as: after) { publish(before: before, after: after) }
+                if let before {
+                    publish(before: before, after: entry.published(key, updated, now: now))
+                } else if isChange {
+                    generation += 1
+                }
+                index = entry.addresses.index(after: index)
             }
         }
         return cameUp
@@ -310,7 +361,11 @@ public actor AddressTable {
         guard let entry = links.removeValue(forKey: ifindex) else { return 0 }
         for (key, record) in entry.addresses {
             forget(record)
-            publish(before: record.published(key: key, interface: entry.link.name, now: now), after: nil)
+            if isObserved {
+                publish(before: entry.published(key, record, now: now), after: nil)
+            } else {
+                generation += 1
+            }
         }
         return entry.addresses.count
     }
@@ -320,24 +375,26 @@ public actor AddressTable {
     /// Re-evaluates every address under a new policy and publishes what changed.
     public func setPolicy(_ newPolicy: BindPolicy) {
         guard newPolicy != policy else { return }
-        defer { eventLog?.flush() }
+        defer { endBatch() }
         policy = newPolicy
         let now = MonotonicInstant.now()
         for ifindex in Array(links.keys) {
-            let link = links[ifindex]!.link
-            for key in Array(links[ifindex]!.addresses.keys) {
-                let record = links[ifindex]!.addresses[key]!
+            var entry = links.removeValue(forKey: ifindex)!
+            defer { links[ifindex] = entry }
+            let link = entry.link
+            var index = entry.addresses.startIndex
+            while index != entry.addresses.endIndex {
+                defer { index = entry.addresses.index(after: index) }
+                let (key, record) = entry.addresses[index]
                 var updated = record
                 updated.reasons = policy.reasons(
                     flags: record.flags, family: key.local.family, link: link.flags, interfaceName: link.name,
                     type: record.type)
                 guard updated.reasons != record.reasons else { continue }
-                links[ifindex]!.addresses[key] = updated
+                entry.addresses.values[index] = updated
                 forget(record)
                 remember(updated)
-                publish(
-                    before: record.published(key: key, interface: link.name, now: now),
-                    after: updated.published(key: key, interface: link.name, now: now))
+                publish(before: entry.published(key, record, now: now), after: entry.published(key, updated, now: now))
             }
         }
     }
@@ -385,11 +442,11 @@ public actor AddressTable {
         guard let eventLog else { return }
         eventLog.append(
             EventLogEntry.daemonEvent(
-                sequence: eventLog.nextSequence(), time: WallClockTimestamp.now(), type: type,
+                sequence: eventLog.nextSequence(), time: batchTimestamp(), type: type,
                 counts: .init(
                     links: links.values.count(where: \.isKnown), addresses: addressCount, bindable: bindableCount),
                 synced: synced, details: details))
-        eventLog.flush()
+        endBatch()
     }
 
     // MARK: Counting and publishing
@@ -405,17 +462,40 @@ public actor AddressTable {
         if record.reasons.isEmpty { bindableCount -= 1 }
     }
 
+    /// Writes the batch's event-log lines out; the next batch takes a new timestamp.
+    private func endBatch() {
+        eventLog?.flush()
+        batchTime = nil
+    }
+
+    /// Whether anyone sees a change: a subscriber, or the event log once it has started.
+    /// Until then (the first dump) a change only moves the generation, and no `Address`
+    /// values are made for it.
+    private var isObserved: Bool { !subscriptions.isEmpty || (isReady && eventLog != nil) }
+
+    /// The wall-clock time of the event-log lines of one batch of kernel messages: taken once,
+    /// because formatting it per line cost more than the rest of the line.
+    private func batchTimestamp() -> String {
+        if let batchTime { return batchTime }
+        let now = WallClockTimestamp.now()
+        batchTime = now
+        return now
+    }
+
     /// One change to the table: a new generation, and each subscriber's view of it.
     private func publish(before: Address?, after: Address?) {
         generation += 1
         if isReady, let eventLog {
             eventLog.append(
                 EventLogEntry.addressEvent(
-                    sequence: eventLog.nextSequence(), time: WallClockTimestamp.now(), before: before, after: after))
+                    sequence: eventLog.nextSequence(), time: batchTimestamp(), before: before, after: after))
         }
         guard !subscriptions.isEmpty else { return }
 
-        var encodedByKind: [TableEvent.Kind: ByteBuffer] = [:]
+        // Each kind of event is encoded once and shared by every subscriber that sees it.
+        var encodedAdded: ByteBuffer?
+        var encodedChanged: ByteBuffer?
+        var encodedRemoved: ByteBuffer?
         var overflowed: [Subscription] = []
         for subscription in subscriptions.values {
             let filter = subscription.filter
@@ -430,12 +510,16 @@ public actor AddressTable {
             }
             var encoded: ByteBuffer?
             if subscription.wantsEncoding, let eventEncoder {
-                if let cached = encodedByKind[event.kind] {
-                    encoded = cached
-                } else {
-                    let fresh = eventEncoder(event)
-                    encodedByKind[event.kind] = fresh
-                    encoded = fresh
+                switch event.kind {
+                case .added:
+                    if encodedAdded == nil { encodedAdded = eventEncoder(event) }
+                    encoded = encodedAdded
+                case .changed:
+                    if encodedChanged == nil { encodedChanged = eventEncoder(event) }
+                    encoded = encodedChanged
+                case .removed:
+                    if encodedRemoved == nil { encodedRemoved = eventEncoder(event) }
+                    encoded = encodedRemoved
                 }
             }
             if !subscription.enqueue(Subscription.Item(event: event, encoded: encoded), burstAllowance: burstAllowance)

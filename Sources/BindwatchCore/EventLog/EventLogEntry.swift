@@ -35,7 +35,8 @@ enum EventLogEntry {
         json.field("seq", sequence)
         json.field("time", time)
         json.field("type", type.rawValue)
-        json.field("id", address.id)
+        json.key("id")
+        json.unescapedString { address.key.writeID(into: &$0) }
         json.field("interface", address.interface)
         json.key("address")
         address.write(to: &json)
@@ -73,66 +74,52 @@ enum EventLogEntry {
     /// The verdict first, so that a change of `bindable` is the first thing a reader sees.
     private static func writeChanges(from before: Address, to after: Address, into json: inout JSONWriter) {
         if before.isBindable != after.isBindable {
-            json.key("bindable")
-            json.beginArray()
-            json.bool(before.isBindable)
-            json.bool(after.isBindable)
-            json.endArray()
+            pair("bindable", before, after, into: &json) { json, address in json.bool(address.isBindable) }
         }
         if before.reasons != after.reasons {
-            pair("reasons", before.reasons.names, after.reasons.names, into: &json)
+            pair("reasons", before, after, into: &json) { json, address in
+                json.beginArray()
+                address.reasons.forEachName { json.string($0) }
+                json.endArray()
+            }
         }
         if before.flags != after.flags {
-            pair(
-                "flags", before.flags.names(family: before.family), after.flags.names(family: after.family), into: &json
-            )
+            pair("flags", before, after, into: &json) { json, address in
+                json.beginArray()
+                address.flags.forEachName(family: address.family) { json.string($0) }
+                json.endArray()
+            }
         }
         if before.interface != after.interface {
-            json.key("interface")
-            json.beginArray()
-            json.string(before.interface)
-            json.string(after.interface)
-            json.endArray()
+            pair("interface", before, after, into: &json) { json, address in json.string(address.interface) }
         }
         if before.prefixLength != after.prefixLength {
-            json.key("prefixLength")
-            json.beginArray()
-            json.integer(before.prefixLength)
-            json.integer(after.prefixLength)
-            json.endArray()
+            pair("prefixLength", before, after, into: &json) { json, address in json.integer(address.prefixLength) }
         }
         if before.scope != after.scope {
-            json.key("scope")
-            json.beginArray()
-            json.string(before.scope.name)
-            json.string(after.scope.name)
-            json.endArray()
+            pair("scope", before, after, into: &json) { json, address in json.string(address.scope.name) }
         }
         if before.peer != after.peer {
-            optionalPair("peer", before.peer?.description, after.peer?.description, into: &json)
+            pair("peer", before, after, into: &json) { json, address in
+                if let peer = address.peer { json.string(peer) } else { json.null() }
+            }
         }
         if before.label != after.label {
-            optionalPair("label", before.label, after.label, into: &json)
+            pair("label", before, after, into: &json) { json, address in
+                if let label = address.label { json.string(label) } else { json.null() }
+            }
         }
     }
 
-    private static func pair(_ name: String, _ before: [String], _ after: [String], into json: inout JSONWriter) {
+    /// `"name":[before,after]`, each side written by `value`.
+    private static func pair(
+        _ name: String, _ before: Address, _ after: Address, into json: inout JSONWriter,
+        value: (inout JSONWriter, Address) -> Void
+    ) {
         json.key(name)
         json.beginArray()
-        for values in [before, after] {
-            json.beginArray()
-            for value in values { json.string(value) }
-            json.endArray()
-        }
-        json.endArray()
-    }
-
-    private static func optionalPair(_ name: String, _ before: String?, _ after: String?, into json: inout JSONWriter) {
-        json.key(name)
-        json.beginArray()
-        for value in [before, after] {
-            if let value { json.string(value) } else { json.null() }
-        }
+        value(&json, before)
+        value(&json, after)
         json.endArray()
     }
 }

@@ -100,8 +100,19 @@ extension IPAddress {
             UInt8
         )
     ) {
-        let bytes = withUnsafeBytes(of: tuple) { Array($0.prefix(family.addressLength)) }
-        self.init(family: family, bytes: bytes)
+        // Loaded as two big-endian words: no array per address on the event path.
+        let (high, low) = withUnsafeBytes(of: tuple) { raw in
+            (
+                UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            )
+        }
+        if family == .inet {
+            // Only the first four bytes belong to an IPv4 address.
+            self.init(family: family, high: high & 0xFFFF_FFFF_0000_0000, low: 0)
+        } else {
+            self.init(family: family, high: high, low: low)
+        }
     }
 }
 

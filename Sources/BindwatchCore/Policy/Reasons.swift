@@ -29,7 +29,15 @@ public struct Reasons: OptionSet, Sendable, Hashable {
 
     /// The names, in reporting order.
     public var names: [String] {
-        Self.ordered.compactMap { contains($0.0) ? $0.1 : nil }
+        var names: [String] = []
+        forEachName { names.append($0) }
+        return names
+    }
+
+    /// The names of `names`, one by one, without an array: events write them.
+    func forEachName(_ body: (String) -> Void) {
+        guard rawValue != 0 else { return }
+        for (reason, name) in Self.ordered where contains(reason) { body(name) }
     }
 
     public init?(names: [String]) {

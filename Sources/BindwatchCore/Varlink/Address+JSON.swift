@@ -2,17 +2,22 @@ extension Address {
     /// Writes the varlink `Address` type.
     public func write(to json: inout JSONWriter) {
         json.beginObject()
-        json.field("id", id)
-        json.field("address", address.description)
+        json.key("id")
+        json.unescapedString { key.writeID(into: &$0) }
+        json.key("address")
+        json.string(address)
         json.field("prefixLength", prefixLength)
         json.field("family", family.name)
         json.field("interface", interface)
         json.field("ifindex", ifindex)
         json.field("scope", scope.name)
         json.field("type", type.rawValue)
-        json.field("flags", flags.names(family: family))
+        json.key("flags")
+        json.beginArray()
+        flags.forEachName(family: family) { json.string($0) }
+        json.endArray()
         json.key("peer")
-        if let peer { json.string(peer.description) } else { json.null() }
+        if let peer { json.string(peer) } else { json.null() }
         json.key("label")
         if let label { json.string(label) } else { json.null() }
         json.key("preferredLifetime")
@@ -20,7 +25,10 @@ extension Address {
         json.key("validLifetime")
         if let valid = lifetimes?.valid { json.integer(valid) } else { json.null() }
         json.field("bindable", isBindable)
-        json.field("reasons", reasons.names)
+        json.key("reasons")
+        json.beginArray()
+        reasons.forEachName { json.string($0) }
+        json.endArray()
         json.endObject()
     }
 }

@@ -51,8 +51,26 @@ public struct JSONWriter {
 
     public mutating func integer<T: BinaryInteger>(_ value: T) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        if let small = Int64(exactly: value) {
+            appendDecimal(small)
+        } else {
+            bytes.append(contentsOf: String(value).utf8)
+        }
         needsComma = true
+    }
+
+    /// A string whose bytes `write` appends and which needs no escaping (addresses, ids).
+    mutating func unescapedString(_ write: (inout [UInt8]) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        write(&bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// An address's canonical text, written in place.
+    mutating func string(_ address: IPAddress) {
+        unescapedString { address.writeText(into: &$0) }
     }
 
     public mutating func double(_ value: Double) {
@@ -95,6 +113,12 @@ public struct JSONWriter {
         endArray()
     }
 
+    /// Decimal digits without a String: integers are in every event.
+    private mutating func appendDecimal(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        bytes.appendDecimal(value.magnitude)
+    }
+
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
@@ -123,5 +147,24 @@ public struct JSONWriter {
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainStart..<utf8.count]))
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+extension [UInt8] {
+    /// Appends `value` in decimal.
+    mutating func appendDecimal(_ value: UInt64) {
+        var digits = 1
+        var power: UInt64 = 10
+        while digits < 20 && value >= power {
+            digits += 1
+            power = power.multipliedReportingOverflow(by: 10).partialValue
+        }
+        let start = count
+        append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+        var rest = value
+        for position in stride(from: start + digits - 1, through: start, by: -1) {
+            self[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
     }
 }
