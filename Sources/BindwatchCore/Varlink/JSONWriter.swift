@@ -10,6 +10,12 @@ public struct JSONWriter {
 
     public init() {}
 
+    /// Room for `capacity` bytes up front: a `List` reply grows to megabytes, and growing by
+    /// doubling copied it again and again.
+    public init(reservingCapacity capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
     /// The JSON written so far.
     public var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 

@@ -13,6 +13,8 @@ struct VarlinkDispatcher: Sendable {
     static let addressesPerPart = 1000
     /// The shortest an encoded Address can be (IPv4, short names, no flags): about 250 bytes.
     static let minimumAddressBytes = 200
+    /// What one address usually takes (about 300 bytes for IPv6 with flags): the room a reply reserves.
+    static let typicalAddressBytes = 320
 
     let table: AddressTable
     let statistics: ServerStatistics
@@ -102,7 +104,7 @@ struct VarlinkDispatcher: Sendable {
         guard addresses.count * Self.minimumAddressBytes <= VarlinkReply.maximumBytes else {
             throw VarlinkError.tooLarge(addresses: addresses.count)
         }
-        let message = VarlinkReply.message { json in
+        let message = VarlinkReply.message(expectedBytes: addresses.count * Self.typicalAddressBytes) { json in
             json.field("generation", generation)
             json.key("addresses")
             json.beginArray()
@@ -124,7 +126,9 @@ struct VarlinkDispatcher: Sendable {
         repeat {
             let end = min(start + Self.addressesPerPart, addresses.count)
             let isLast = end == addresses.count
-            let message = VarlinkReply.message(continues: !isLast || finalContinues) { json in
+            let message = VarlinkReply.message(
+                continues: !isLast || finalContinues, expectedBytes: (end - start) * Self.typicalAddressBytes
+            ) { json in
                 json.field("generation", generation)
                 json.key("addresses")
                 json.beginArray()

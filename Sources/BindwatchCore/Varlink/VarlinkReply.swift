@@ -6,8 +6,11 @@ public enum VarlinkReply {
     public static let maximumBytes = 16 * 1024 * 1024
 
     /// `{"parameters":{...},"continues":true}` + NUL.
-    public static func message(continues: Bool = false, _ writeParameters: (inout JSONWriter) -> Void) -> ByteBuffer {
-        var json = JSONWriter()
+    /// `expectedBytes` reserves room for a large reply.
+    public static func message(
+        continues: Bool = false, expectedBytes: Int = 0, _ writeParameters: (inout JSONWriter) -> Void
+    ) -> ByteBuffer {
+        var json = JSONWriter(reservingCapacity: expectedBytes)
         json.beginObject()
         json.key("parameters")
         json.beginObject()
