@@ -6,25 +6,16 @@ import Testing
 extension IntegrationTests {
     @Suite("Bursts and lost events")
     struct BurstAndOverrunTests {
-        private func batch(_ verb: String, count: Int, prefix: String, device: String) -> String {
-            (1...count).map { "addr \(verb) \(prefix)\(String($0, radix: 16))/64 dev \(device) nodad" }.joined(
-                separator: "\n") + "\n"
-        }
-
-        private func applyBatch(_ namespace: NetworkNamespace, _ commands: String) throws {
-            try Command.run(["ip", "-n", namespace.name, "-batch", "-"], input: commands)
-        }
-
         @Test("thousands of addresses in one burst, then removed: the table follows exactly")
         func burst() async throws {
             try await withDaemon { namespace, daemon in
                 try namespace.addVeth("veth0", peer: "veth1")
-                try applyBatch(namespace, batch("add", count: 5000, prefix: "2001:db8:b::", device: "veth0"))
+                try namespace.batchAddresses("add", 1...5000, prefix: "2001:db8:b::", device: "veth0")
                 try await expectMatchesKernel(daemon, namespace, timeout: .seconds(60))
                 #expect(
                     try await daemon.status()["addresses"]
                         == .number(Double(try KernelAddress.all(in: namespace).count)))
-                try applyBatch(namespace, batch("del", count: 5000, prefix: "2001:db8:b::", device: "veth0"))
+                try namespace.batchAddresses("del", 1...5000, prefix: "2001:db8:b::", device: "veth0")
                 try await expectMatchesKernel(daemon, namespace, timeout: .seconds(60))
             }
         }
@@ -34,18 +25,18 @@ extension IntegrationTests {
             // The smallest buffer the daemon accepts, so that the kernel must drop events.
             try await withDaemon(arguments: ["--netlink-receive-buffer", "32768"]) { namespace, daemon in
                 try namespace.addVeth("veth0", peer: "veth1")
-                try applyBatch(namespace, batch("add", count: 1000, prefix: "2001:db8:c::", device: "veth0"))
+                try namespace.batchAddresses("add", 1...1000, prefix: "2001:db8:c::", device: "veth0")
                 try await expectMatchesKernel(daemon, namespace, timeout: .seconds(60))
                 let resyncsBefore = try await daemon.status()["resyncs"]?.text
 
                 daemon.signal(SIGSTOP)
                 // First, addresses added and deleted again: the RTM_NEWADDRs that fit the buffer stay
                 // queued ahead of the loss, and must not survive the resync.
-                try applyBatch(namespace, batch("add", count: 2000, prefix: "2001:db8:a::", device: "veth0"))
-                try applyBatch(namespace, batch("del", count: 2000, prefix: "2001:db8:a::", device: "veth0"))
+                try namespace.batchAddresses("add", 1...2000, prefix: "2001:db8:a::", device: "veth0")
+                try namespace.batchAddresses("del", 1...2000, prefix: "2001:db8:a::", device: "veth0")
                 // Deletions the daemon must notice, and additions; a link it never saw come and go.
-                try applyBatch(namespace, batch("del", count: 1000, prefix: "2001:db8:c::", device: "veth0"))
-                try applyBatch(namespace, batch("add", count: 3000, prefix: "2001:db8:d::", device: "veth0"))
+                try namespace.batchAddresses("del", 1...1000, prefix: "2001:db8:c::", device: "veth0")
+                try namespace.batchAddresses("add", 1...3000, prefix: "2001:db8:d::", device: "veth0")
                 try namespace.addVeth("veth2", peer: "veth3")
                 try namespace.ip("addr", "add", "198.51.100.7/24", "dev", "veth2")
                 try namespace.ip("link", "del", "veth2")
@@ -66,7 +57,7 @@ extension IntegrationTests {
         func watchInvariant() async throws {
             try await withDaemon { namespace, daemon in
                 try namespace.addVeth("veth0", peer: "veth1")
-                try applyBatch(namespace, batch("add", count: 300, prefix: "2001:db8:e::", device: "veth0"))
+                try namespace.batchAddresses("add", 1...300, prefix: "2001:db8:e::", device: "veth0")
                 try await VarlinkClient.withConnection(socketPath: daemon.socketPath) { handle in
                     try await handle.send(method: "io.bindwatch.Watch", more: true) { $0.field("all", true) }
                     var view: [String: JSONValue] = [:]
@@ -77,8 +68,8 @@ extension IntegrationTests {
                         }
                         if reply.parameters["snapshotComplete"] == .bool(true) { break }
                     }
-                    try applyBatch(namespace, batch("del", count: 150, prefix: "2001:db8:e::", device: "veth0"))
-                    try applyBatch(namespace, batch("add", count: 200, prefix: "2001:db8:f::", device: "veth0"))
+                    try namespace.batchAddresses("del", 1...150, prefix: "2001:db8:e::", device: "veth0")
+                    try namespace.batchAddresses("add", 1...200, prefix: "2001:db8:f::", device: "veth0")
                     try await expectMatchesKernel(daemon, namespace, timeout: .seconds(60))
                     let expected = try await daemon.addresses()
                     while view.count != expected.count || Set(view.keys) != Set(expected.keys) {

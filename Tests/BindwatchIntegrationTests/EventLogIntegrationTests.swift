@@ -6,25 +6,6 @@ import Testing
 extension IntegrationTests {
     @Suite("Event log")
     struct EventLogIntegrationTests {
-        private func batch(
-            _ verb: String, _ numbers: ClosedRange<Int>, prefix: String, device: String, _ extra: String = "nodad"
-        )
-            -> String
-        {
-            numbers.map { "addr \(verb) \(prefix)\(String($0, radix: 16))/64 dev \(device) \(extra)" }.joined(
-                separator: "\n") + "\n"
-        }
-
-        private func applyBatch(_ namespace: NetworkNamespace, _ commands: String) throws {
-            try Command.run(["ip", "-n", namespace.name, "-batch", "-"], input: commands)
-        }
-
-        private var bindwatchctl: String {
-            ProcessInfo.processInfo.environment["BINDWATCHCTL"]
-                ?? URL(fileURLWithPath: IntegrationEnvironment.daemonPath).deletingLastPathComponent()
-                .appendingPathComponent("bindwatchctl").path
-        }
-
         /// Polls until the log holds a line for which `condition` holds.
         private func waitForLog(
             _ path: String, rotated: Bool = false, timeout: Duration = .seconds(30), _ what: String,
@@ -45,11 +26,10 @@ extension IntegrationTests {
                 try namespace.addVeth("veth0", peer: "veth1")
                 let ifindex = try namespace.ifindex("veth0")
                 let prefix = "2001:db8:e::"
-                try applyBatch(namespace, batch("add", 1...300, prefix: prefix, device: "veth0"))
-                try applyBatch(
-                    namespace,
-                    batch("change", 1...150, prefix: prefix, device: "veth0", "preferred_lft 0 valid_lft 3600"))
-                try applyBatch(namespace, batch("del", 1...300, prefix: prefix, device: "veth0", ""))
+                try namespace.batchAddresses("add", 1...300, prefix: prefix, device: "veth0")
+                try namespace.batchAddresses(
+                    "change", 1...150, prefix: prefix, device: "veth0", options: "preferred_lft 0 valid_lft 3600")
+                try namespace.batchAddresses("del", 1...300, prefix: prefix, device: "veth0")
                 let id = { (number: Int) in "\(ifindex)/\(prefix)\(String(number, radix: 16))" }
                 let expected =
                     (1...300).map { "added \(id($0))" } + (1...150).map { "changed \(id($0))" }
@@ -77,7 +57,7 @@ extension IntegrationTests {
                 try namespace.addVeth("veth0", peer: "veth1")
                 let prefix = "2001:db8:f::"
                 let follower = Process()
-                follower.executableURL = URL(fileURLWithPath: bindwatchctl)
+                follower.executableURL = URL(fileURLWithPath: IntegrationEnvironment.controlPath)
                 follower.arguments = ["log", "-f", "--json", "-n", "1", "--file", daemon.eventLogPath]
                 let followed = "\(daemon.directory)/followed.jsonl"
                 FileManager.default.createFile(atPath: followed, contents: nil)
@@ -90,8 +70,8 @@ extension IntegrationTests {
                 // The follower has printed the `started` line: it is reading.
                 _ = try await waitForLog(followed, "the follower's first line") { !$0.isEmpty }
 
-                try applyBatch(namespace, batch("add", 1...1500, prefix: prefix, device: "veth0"))
-                try applyBatch(namespace, batch("del", 1...1500, prefix: prefix, device: "veth0", ""))
+                try namespace.batchAddresses("add", 1...1500, prefix: prefix, device: "veth0")
+                try namespace.batchAddresses("del", 1...1500, prefix: prefix, device: "veth0")
                 // A marker last: once the daemon lists it, it has applied (and logged) the burst.
                 try namespace.ip("addr", "add", "192.0.2.250/24", "dev", "veth0")
                 try await daemon.waitForAddresses("the marker after the burst") {
@@ -153,8 +133,10 @@ extension IntegrationTests {
                 let burst = Process()
                 burst.executableURL = URL(fileURLWithPath: "/usr/bin/env")
                 let commands = "\(directory)/burst.batch"
-                try batch("add", 1...6000, prefix: "2001:db8:9::", device: "veth0").write(
-                    toFile: commands, atomically: true, encoding: .utf8)
+                try
+                    (NetworkNamespace.addressLines("add", 1...6000, prefix: "2001:db8:9::", device: "veth0")
+                    .joined(separator: "\n") + "\n").write(
+                        toFile: commands, atomically: true, encoding: .utf8)
                 burst.arguments = ["ip", "-n", namespace.name, "-batch", commands]
                 try burst.run()
                 // Mid-burst: some lines are written, more are coming.
@@ -203,9 +185,7 @@ extension IntegrationTests {
                 try namespace.addVeth("veth0", peer: "veth1")
                 let prefix = "2001:db8:d15c::"
                 // ~700 bytes a line: 400 lines do not fit in 64 KiB.
-                try Command.run(
-                    ["ip", "-n", namespace.name, "-batch", "-"],
-                    input: batch("add", 1...400, prefix: prefix, device: "veth0"))
+                try namespace.batchAddresses("add", 1...400, prefix: prefix, device: "veth0")
                 try await expectMatchesKernel(daemon, namespace)
                 let status = try await daemon.status()
                 let dropped = try #require(status["eventLogLinesDropped"].flatMap { Int($0.text) })
@@ -219,9 +199,7 @@ extension IntegrationTests {
 
                 // Room again: the next changes are written, and nothing more is dropped.
                 try Command.run(["mount", "-o", "remount,size=4m", directory])
-                try Command.run(
-                    ["ip", "-n", namespace.name, "-batch", "-"],
-                    input: batch("del", 1...400, prefix: prefix, device: "veth0", ""))
+                try namespace.batchAddresses("del", 1...400, prefix: prefix, device: "veth0")
                 let ifindex = try namespace.ifindex("veth0")
                 let resumed = try await waitForLog(log, "the removals after the disk has room") {
                     $0.last?["id"]?.text == "\(ifindex)/\(prefix)190" && $0.last?["type"]?.text == "removed"
@@ -252,9 +230,13 @@ extension IntegrationTests {
                 #expect(directoryMode == 0o755)
 
                 // Without --file, bindwatchctl asks the daemon where the log is.
-                let printed = try Command.run([bindwatchctl, "--socket", daemon.socketPath, "log", "-n", "5"])
+                let printed = try Command.run([
+                    IntegrationEnvironment.controlPath, "--socket", daemon.socketPath, "log", "-n", "5",
+                ])
                 #expect(printed.contains(" #1 started "), "\(printed)")
-                let json = try Command.run([bindwatchctl, "--socket", daemon.socketPath, "log", "--json"])
+                let json = try Command.run([
+                    IntegrationEnvironment.controlPath, "--socket", daemon.socketPath, "log", "--json",
+                ])
                 #expect(json.hasPrefix(#"{"seq":1,"#))
             }
         }

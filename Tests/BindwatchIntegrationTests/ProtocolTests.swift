@@ -137,10 +137,7 @@ extension IntegrationTests {
 
         @Test("bindwatchctl: list, status and wait")
         func bindwatchctl() async throws {
-            let ctl =
-                ProcessInfo.processInfo.environment["BINDWATCHCTL"]
-                ?? URL(fileURLWithPath: IntegrationEnvironment.daemonPath).deletingLastPathComponent()
-                .appendingPathComponent("bindwatchctl").path
+            let ctl = IntegrationEnvironment.controlPath
             try await withDaemon { namespace, daemon in
                 try namespace.addVeth("veth0", peer: "veth1")
                 try namespace.ip("addr", "add", "192.0.2.9/24", "dev", "veth0")

@@ -8,18 +8,6 @@ extension IntegrationTests {
     /// agrees with its verdicts), and every Watch client's snapshot + events equals `List`.
     @Suite("Storms")
     struct StormTests {
-        private func applyBatch(_ namespace: NetworkNamespace, _ lines: [String], force: Bool = false) throws {
-            try Command.run(
-                ["ip", "-n", namespace.name] + (force ? ["-force"] : []) + ["-batch", "-"],
-                input: lines.joined(separator: "\n") + "\n")
-        }
-
-        private func addresses(_ verb: String, _ count: Int, prefix: String, device: String) -> [String] {
-            (1...count).map {
-                "addr \(verb) \(prefix)\(String($0, radix: 16))/64 dev \(device)\(verb == "add" ? " nodad" : "")"
-            }
-        }
-
         /// The interface names the daemon reports must be the kernel's current ones.
         private func expectInterfaceNames(_ daemon: RunningDaemon, _ namespace: NetworkNamespace) async throws {
             let kernel = try KernelAddress.all(in: namespace)
@@ -34,18 +22,18 @@ extension IntegrationTests {
             try await withDaemon { namespace, daemon in
                 try namespace.addVeth("veth0", peer: "veth1")
                 try namespace.ip("addr", "add", "192.0.2.10/24", "dev", "veth0")
-                try applyBatch(namespace, addresses("add", 50, prefix: "2001:db8:5::", device: "veth0"))
+                try namespace.batchAddresses("add", 1...50, prefix: "2001:db8:5::", device: "veth0")
                 try await withWatchMirrors(daemon) { mirrors in
                     // Down deletes the IPv6 addresses, up brings back the link-local one; IPv4 stays.
                     let flaps = (0..<200).flatMap { _ in ["link set veth0 down", "link set veth0 up"] }
                     let started = ContinuousClock.now
                     var rounds = 0
                     while ContinuousClock.now - started < .seconds(3) {
-                        try applyBatch(namespace, flaps)
+                        try namespace.batch(flaps)
                         rounds += 1
                     }
                     #expect(rounds >= 2, "\(rounds * 400) flaps")
-                    try applyBatch(namespace, addresses("add", 50, prefix: "2001:db8:6::", device: "veth0"))
+                    try namespace.batchAddresses("add", 1...50, prefix: "2001:db8:6::", device: "veth0")
                     try await expectMatchesKernel(daemon, namespace, timeout: .seconds(60))
                     for mirror in mirrors { try await mirror.expectConverges(to: daemon) }
                 }
@@ -58,7 +46,7 @@ extension IntegrationTests {
                 try namespace.addVeth("veth0", peer: "veth1")
                 try namespace.addVeth("veth2", peer: "veth3")
                 try namespace.ip("addr", "add", "192.0.2.20/24", "dev", "veth2")
-                try applyBatch(namespace, addresses("add", 1000, prefix: "2001:db8:7::", device: "veth0"))
+                try namespace.batchAddresses("add", 1...1000, prefix: "2001:db8:7::", device: "veth0")
                 try await expectMatchesKernel(daemon, namespace, timeout: .seconds(60))
                 try await withWatchMirrors(daemon) { mirrors in
                     try namespace.ip("link", "del", "veth0")
@@ -80,17 +68,18 @@ extension IntegrationTests {
                     var lines: [String] = []
                     var name = "veth0"
                     for round in 1...40 {
-                        lines += addresses("add", 30, prefix: "2001:db8:\(String(round, radix: 16))::", device: name)
+                        lines += NetworkNamespace.addressLines(
+                            "add", 1...30, prefix: "2001:db8:\(String(round, radix: 16))::", device: name)
                         let next = "churn\(round)"
                         lines.append("link set \(name) name \(next)")
                         name = next
                         if round > 1 {
-                            lines += addresses(
-                                "del", 30, prefix: "2001:db8:\(String(round - 1, radix: 16))::", device: name)
+                            lines += NetworkNamespace.addressLines(
+                                "del", 1...30, prefix: "2001:db8:\(String(round - 1, radix: 16))::", device: name)
                         }
                         lines.append("addr add 198.51.100.\(round)/32 dev \(name)")
                     }
-                    try applyBatch(namespace, lines)
+                    try namespace.batch(lines)
                     try await expectMatchesKernel(daemon, namespace, timeout: .seconds(60))
                     try await expectInterfaceNames(daemon, namespace)
                     for mirror in mirrors { try await mirror.expectConverges(to: daemon) }
@@ -102,13 +91,13 @@ extension IntegrationTests {
         func overrunWithWatchers() async throws {
             try await withDaemon(arguments: ["--netlink-receive-buffer", "32768"]) { namespace, daemon in
                 try namespace.addVeth("veth0", peer: "veth1")
-                try applyBatch(namespace, addresses("add", 500, prefix: "2001:db8:8::", device: "veth0"))
+                try namespace.batchAddresses("add", 1...500, prefix: "2001:db8:8::", device: "veth0")
                 try await expectMatchesKernel(daemon, namespace, timeout: .seconds(60))
                 try await withWatchMirrors(daemon) { mirrors in
                     let resyncs = try await daemon.status()["resyncs"]
                     daemon.signal(SIGSTOP)
-                    try applyBatch(namespace, addresses("del", 500, prefix: "2001:db8:8::", device: "veth0"))
-                    try applyBatch(namespace, addresses("add", 1500, prefix: "2001:db8:9::", device: "veth0"))
+                    try namespace.batchAddresses("del", 1...500, prefix: "2001:db8:8::", device: "veth0")
+                    try namespace.batchAddresses("add", 1...1500, prefix: "2001:db8:9::", device: "veth0")
                     try namespace.ip("link", "set", "veth0", "name", "renamed0")
                     daemon.signal(SIGCONT)
                     try await expectMatchesKernel(daemon, namespace, timeout: .seconds(60))

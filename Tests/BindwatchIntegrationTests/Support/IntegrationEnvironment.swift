@@ -35,6 +35,12 @@ enum IntegrationEnvironment {
             .appendingPathComponent("bindwatchd").path
     }
 
+    /// bindwatchctl from the same build as the daemon, or `BINDWATCHCTL`.
+    static var controlPath: String {
+        ProcessInfo.processInfo.environment["BINDWATCHCTL"]
+            ?? URL(fileURLWithPath: daemonPath).deletingLastPathComponent().appendingPathComponent("bindwatchctl").path
+    }
+
     static var python: String {
         ProcessInfo.processInfo.environment["BINDWATCH_TEST_PYTHON"] ?? "python3"
     }

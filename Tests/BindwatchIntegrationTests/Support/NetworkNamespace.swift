@@ -41,6 +41,33 @@ final class NetworkNamespace: Sendable {
         try Command.run(["ip", "-n", name] + arguments)
     }
 
+    /// `ip -n NAME -batch -` of `lines`, applied by the kernel in order; `force` goes on past a
+    /// failing line.
+    func batch(_ lines: [String], force: Bool = false) throws {
+        try Command.run(
+            ["ip", "-n", name] + (force ? ["-force"] : []) + ["-batch", "-"],
+            input: lines.joined(separator: "\n") + "\n")
+    }
+
+    /// One `ip -batch` line per address `PREFIX<n in hex>/64` on `device`, for each n:
+    /// `addr VERB ADDRESS dev DEVICE OPTIONS`. Adds skip DAD unless `options` says otherwise.
+    static func addressLines(
+        _ verb: String, _ numbers: ClosedRange<Int>, prefix: String, device: String, options: String? = nil
+    ) -> [String] {
+        let options = options ?? (verb == "add" ? "nodad" : "")
+        return numbers.map { number in
+            "addr \(verb) \(prefix)\(String(number, radix: 16))/64 dev \(device)"
+                + (options.isEmpty ? "" : " \(options)")
+        }
+    }
+
+    /// `batch` of `addressLines`.
+    func batchAddresses(
+        _ verb: String, _ numbers: ClosedRange<Int>, prefix: String, device: String, options: String? = nil
+    ) throws {
+        try batch(Self.addressLines(verb, numbers, prefix: prefix, device: device, options: options))
+    }
+
     /// Runs a command inside the namespace.
     @discardableResult
     func exec(_ arguments: [String]) throws -> String {
