@@ -63,9 +63,14 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(address)/\(length)" }
 
     static func mask(_ bytes: [UInt8], to length: Int) -> [UInt8] {
-        bytes.enumerated().map { index, byte in
-            let bitsKept = min(max(length - index * 8, 0), 8)
-            return bitsKept == 0 ? 0 : byte & ~(UInt8.max >> bitsKept)
+        // A plain loop into a buffer of the right size: the table looks an address up once per
+        // prefix length it holds, and the daemon classifies every address it learns.
+        [UInt8](unsafeUninitializedCapacity: bytes.count) { masked, initialized in
+            for index in 0..<bytes.count {
+                let bitsKept = min(max(length - index * 8, 0), 8)
+                masked[index] = bitsKept == 0 ? 0 : bytes[index] & ~(UInt8.max >> bitsKept)
+            }
+            initialized = bytes.count
         }
     }
 }

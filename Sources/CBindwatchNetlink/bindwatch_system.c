@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -76,6 +77,8 @@ int bw_signal_read(int fd) {
     if ((size_t)count != sizeof(info)) return -EIO;
     return (int)info.ssi_signo;
 }
+
+int bw_release_free_memory(void) { return malloc_trim(0); }
 
 int bw_raise_open_file_limit(uint64_t *soft_out, uint64_t *hard_out) {
     struct rlimit limit;

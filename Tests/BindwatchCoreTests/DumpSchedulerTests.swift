@@ -95,20 +95,26 @@ struct DumpSchedulerTests {
         #expect(scheduler.nextRequest() == nil)
     }
 
-    @Test("per-link dumps are deduplicated and wait for a running resync")
+    @Test(
+        "per-link dumps are deduplicated, wait for a running resync, and are dropped when its address dump covers them")
     func linkDumps() throws {
         var scheduler = DumpScheduler(portID: 77)
         scheduler.requestFullResync()
         _ = try scheduler.requireNext()
+        // Asked while the resync's link dump runs (at start-up, every link that is up): the
+        // dump of every address, which starts after, covers them.
         scheduler.requestLinkDump(ifindex: 3)
-        scheduler.requestLinkDump(ifindex: 3)
-        scheduler.requestLinkDump(ifindex: 5)
+        scheduler.requestLinkDump(ifindex: 4)
         _ = scheduler.finishCurrentDump(failed: false)
         #expect(scheduler.nextRequest()?.kind == .addresses(ifindex: 0))
+        // Asked while the address dump runs: the link may have come up after the dump read it.
+        scheduler.requestLinkDump(ifindex: 5)
+        scheduler.requestLinkDump(ifindex: 5)
+        scheduler.requestLinkDump(ifindex: 6)
         _ = scheduler.finishCurrentDump(failed: false)
-        #expect(scheduler.nextRequest()?.kind == .addresses(ifindex: 3))
-        #expect(scheduler.finishCurrentDump(failed: false)?.outcome == .linkDumpComplete)
         #expect(scheduler.nextRequest()?.kind == .addresses(ifindex: 5))
+        #expect(scheduler.finishCurrentDump(failed: false)?.outcome == .linkDumpComplete)
+        #expect(scheduler.nextRequest()?.kind == .addresses(ifindex: 6))
         _ = scheduler.finishCurrentDump(failed: false)
         #expect(scheduler.nextRequest() == nil)
     }

@@ -109,6 +109,10 @@ struct DumpScheduler {
         let request: Request
         if let resync, !resync.addressesRequested {
             self.resync?.addressesRequested = true
+            // This dump of every address starts after the per-link ones asked so far, so it
+            // covers them: at start-up every link that is up asked for one, and each would
+            // dump its addresses a second time.
+            linkDumps.removeAll()
             request = Request(kind: .addresses(ifindex: 0), sequence: nextSequence(), startsResync: false)
         } else if resyncRequested {
             resyncRequested = false

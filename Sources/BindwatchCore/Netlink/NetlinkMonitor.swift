@@ -1,3 +1,4 @@
+import CBindwatchNetlink
 import Glibc
 import Logging
 import ServiceLifecycle
@@ -159,6 +160,10 @@ public final class NetlinkMonitor: Service {
             break
         case .resyncComplete(let sweep, let synced):
             let removed = await table.finishResync(sweep: sweep, synced: synced)
+            // The resync's datagrams and batches are freed now, but malloc keeps the memory
+            // (much of it in the receiving thread's arena): give it back. Measured after a
+            // 10,000-address start: 0.1–0.3 MiB of a 3.6 MiB heap.
+            bw_release_free_memory()
             let status = await table.status()
             logger.info(
                 "Resync finished",

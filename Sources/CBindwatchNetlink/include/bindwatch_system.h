@@ -33,6 +33,10 @@ int bw_signal_open(int signal_number, int *fd_out);
 // Reads one pending signal from a signalfd; returns its number or a negative errno.
 int bw_signal_read(int fd);
 
+// Gives free heap memory back to the kernel (glibc's malloc_trim, every arena). Returns 1 if
+// some was released.
+int bw_release_free_memory(void);
+
 // Raises the soft RLIMIT_NOFILE to the hard limit; reports both.
 int bw_raise_open_file_limit(uint64_t *soft_out, uint64_t *hard_out);
 
