@@ -8,15 +8,49 @@ public struct PrefixTable<Row: PrefixTableRow & Sendable>: Sendable {
     /// The rows in the order given.
     public let rows: [Row]
 
-    private let rowsByLength: [(length: Int, rows: [IPAddress: Row])]
+    private let rowsByLength: [(length: Int, rows: [BlockKey: Row])]
+
+    /// A block as two words and a family: hashing and masking it allocates nothing, where an
+    /// `IPAddress` key (an array) cost an allocation and a hash per byte at every probe.
+    private struct BlockKey: Hashable {
+        var high: UInt64
+        var low: UInt64
+        var isIPv6: Bool
+
+        init(_ address: IPAddress) {
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            for (index, byte) in address.bytes.enumerated() {
+                if index < 8 {
+                    high |= UInt64(byte) << (56 - 8 * index)
+                } else {
+                    low |= UInt64(byte) << (56 - 8 * (index - 8))
+                }
+            }
+            self.high = high
+            self.low = low
+            isIPv6 = address.family == .inet6
+        }
+
+        /// The first `length` bits kept, the rest cleared.
+        func masked(to length: Int) -> BlockKey {
+            func keep(_ word: UInt64, _ bits: Int) -> UInt64 {
+                bits <= 0 ? 0 : bits >= 64 ? word : word & ~(UInt64.max >> UInt64(bits))
+            }
+            var key = self
+            key.high = keep(high, length)
+            key.low = keep(low, length - 64)
+            return key
+        }
+    }
 
     /// Builds the index; two rows for the same block are a table error.
     public init(_ rows: [Row]) {
         self.rows = rows
-        var byLength: [Int: [IPAddress: Row]] = [:]
+        var byLength: [Int: [BlockKey: Row]] = [:]
         for row in rows {
             let previous = byLength[row.network.length, default: [:]].updateValue(
-                row, forKey: row.network.address)
+                row, forKey: BlockKey(row.network.address))
             precondition(previous == nil, "two rows for \(row.network)")
         }
         rowsByLength = byLength.sorted { $0.key > $1.key }.map { (length: $0.key, rows: $0.value) }
@@ -24,9 +58,9 @@ public struct PrefixTable<Row: PrefixTableRow & Sendable>: Sendable {
 
     /// The row with the longest block containing `address`, if any.
     public func longestMatch(for address: IPAddress) -> Row? {
+        let key = BlockKey(address)
         for entry in rowsByLength where entry.length <= address.family.bitCount {
-            guard let network = IPPrefix(containing: address, length: entry.length) else { continue }
-            if let row = entry.rows[network.address] { return row }
+            if let row = entry.rows[key.masked(to: entry.length)] { return row }
         }
         return nil
     }

@@ -80,6 +80,8 @@ int bw_signal_read(int fd) {
 
 int bw_release_free_memory(void) { return malloc_trim(0); }
 
+int bw_malloc_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
+
 int bw_raise_open_file_limit(uint64_t *soft_out, uint64_t *hard_out) {
     struct rlimit limit;
     if (getrlimit(RLIMIT_NOFILE, &limit) < 0) return -errno;

@@ -10,10 +10,13 @@ struct LargeTableTests {
 
     /// 100,000 RTM_NEWADDR messages made from one recorded message by rewriting its address,
     /// then decoded by the C parser like any datagram from the kernel.
-    static func messages() throws -> [NetlinkMessage.Payload] {
-        let recorded = try RecordedMessages("ipv6-nodad").entries[0].bytes
+    /// With `deleting`, the same messages as RTM_DELADDR.
+    static func messages(deleting: Bool = false) throws -> [NetlinkMessage.Payload] {
+        var recorded = try RecordedMessages("ipv6-nodad").entries[0].bytes
         // nlmsghdr (16) + ifaddrmsg (8), then IFA_ADDRESS: a 4-byte header and 16 bytes.
         #expect(recorded[26] == 1 && recorded[24] == 20)
+        #expect(recorded[4] == 20)  // nlmsg_type RTM_NEWADDR
+        if deleting { recorded[4] = 21 }  // RTM_DELADDR
         var datagram: [UInt8] = []
         datagram.reserveCapacity(recorded.count * count)
         for index in 0..<count {
@@ -69,5 +72,20 @@ struct LargeTableTests {
         #expect(replies.last?["parameters"]?["snapshotComplete"] == .bool(true))
         #expect(replies.dropLast().allSatisfy { $0["continues"] == .bool(true) })
         #expect(replies.last?["continues"] == nil)
+
+        // All removed: the link's hash table gives its room back.
+        guard case .address(let first)? = payloads.first else { throw TableFailure("no address message") }
+        #expect(await table.addressCapacity(ifindex: first.ifindex) >= Self.count)
+        let deletions = try Self.messages(deleting: true)
+        for start in stride(from: 0, to: deletions.count, by: 1000) {
+            _ = await table.apply(Array(deletions[start..<min(start + 1000, deletions.count)]))
+        }
+        #expect(await table.status().addresses == 0)
+        #expect(await table.addressCapacity(ifindex: first.ifindex) <= 1024)
     }
+}
+
+struct TableFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -18,6 +18,15 @@ public actor AddressTable {
             record.details.contains(.hasExtras) ? extras[key] : nil
         }
 
+        /// A hash table keeps its capacity when emptied: after a link that held 100,000
+        /// addresses loses them, give the memory back (about 15 MiB at that size).
+        mutating func shrinkIfSparse() {
+            guard addresses.capacity > 1024 && addresses.count * 8 < addresses.capacity else { return }
+            var shrunk = [LinkAddressKey: AddressRecord](minimumCapacity: addresses.count)
+            for (key, record) in addresses { shrunk[key] = record }
+            addresses = shrunk
+        }
+
         func published(_ key: LinkAddressKey, _ record: AddressRecord, now: MonotonicInstant) -> Address {
             record.published(
                 key: key.addressKey(ifindex: link.index), interface: link.name, extras: extras(for: key, record),
@@ -136,6 +145,9 @@ public actor AddressTable {
 
     public func currentPolicy() -> BindPolicy { policy }
 
+    /// How many addresses the link's table has room for, for tests of its memory.
+    package func addressCapacity(ifindex: Int32) -> Int { links[ifindex]?.addresses.capacity ?? 0 }
+
     // MARK: Queries
 
     /// The addresses matching `filter`, in preference order.
@@ -208,6 +220,7 @@ public actor AddressTable {
                 }
                 links[ifindex]!.extras[key] = nil
             }
+            links[ifindex]!.shrinkIfSparse()
         }
         return removed
     }
@@ -243,6 +256,7 @@ public actor AddressTable {
         let link = entry.link
         if message.isDeletion {
             guard let old = entry.addresses.removeValue(forKey: key) else { return }
+            entry.shrinkIfSparse()
             forget(old)
             if isObserved { publish(before: entry.published(key, old, now: now), after: nil) } else { generation += 1 }
             if old.details.contains(.hasExtras) { entry.extras[key] = nil }

@@ -12,6 +12,11 @@ public enum BindwatchDaemon {
         reload: @escaping @Sendable () async throws -> DaemonSettings, logger: Logger
     ) async throws {
         raiseOpenFileLimit(logger: logger)
+        // Replies and snapshots of many addresses are large, short-lived buffers, built on
+        // whichever event loop serves the client: with glibc's default (a threshold that rises
+        // to 32 MiB) they stayed in per-thread heaps after use, and 1,000 Watch clients left
+        // the daemon at 366 MiB. See BENCHMARKS.md.
+        bw_malloc_set_mmap_threshold(Int32(Self.largeAllocationBytes))
         let passed = try SocketActivation.fromEnvironment(environment)
         if passed.varlinkListener == nil {
             // Fail before touching netlink when another daemon owns the socket.
@@ -73,6 +78,9 @@ public enum BindwatchDaemon {
         await table.stop()
         logger.info("Stopped")
     }
+
+    /// Allocations from this size on get their own mapping, returned to the kernel when freed.
+    static let largeAllocationBytes = 128 * 1024
 
     /// Each client holds a descriptor: the connection limits need the hard limit, not the soft.
     static func raiseOpenFileLimit(logger: Logger) {

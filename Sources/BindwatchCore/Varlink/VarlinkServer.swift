@@ -107,7 +107,13 @@ public final class VarlinkServer: Service {
                     for try await connection in inbound {
                         connectionNumber += 1
                         let number = connectionNumber
-                        connections.addTask { await self.serve(connection, number: number) }
+                        // On the connection's own event loop: its replies and events are written
+                        // there without a hop to another thread, and `List` encoding is spread
+                        // over the loops instead of all on the one that started the daemon.
+                        let executor = EventLoopTaskExecutor(eventLoop: connection.channel.eventLoop)
+                        connections.addTask(executorPreference: executor) {
+                            await self.serve(connection, number: number)
+                        }
                     }
                 }
                 // The listener closed (shutdown): end the connections too, Watch streams included,

@@ -33,6 +33,11 @@ int bw_signal_open(int signal_number, int *fd_out);
 // Reads one pending signal from a signalfd; returns its number or a negative errno.
 int bw_signal_read(int fd);
 
+// Makes glibc's malloc serve every allocation of at least `bytes` with its own mapping, given
+// back to the kernel when freed. By default the threshold rises with each such free, up to
+// 32 MiB, and large freed buffers then stay in the heap. Returns 1 on success.
+int bw_malloc_set_mmap_threshold(int bytes);
+
 // Gives free heap memory back to the kernel (glibc's malloc_trim, every arena). Returns 1 if
 // some was released.
 int bw_release_free_memory(void);
