@@ -58,10 +58,12 @@ int bw_notify_send(const char *socket_path, const char *message, size_t length) 
     return 0;
 }
 
-int bw_signal_open(int signal_number, int *fd_out) {
+int bw_signal_open(const int *signal_numbers, int count, int *fd_out) {
     sigset_t mask;
     sigemptyset(&mask);
-    sigaddset(&mask, signal_number);
+    for (int index = 0; index < count; index++) {
+        if (sigaddset(&mask, signal_numbers[index]) < 0) return -errno;
+    }
     int error = pthread_sigmask(SIG_BLOCK, &mask, NULL);
     if (error != 0) return -error;
     int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -76,6 +78,13 @@ int bw_signal_read(int fd) {
     if (count < 0) return -errno;
     if ((size_t)count != sizeof(info)) return -EIO;
     return (int)info.ssi_signo;
+}
+
+int bw_set_thread_name(const char *name) {
+    char truncated[16];
+    strncpy(truncated, name, sizeof(truncated) - 1);
+    truncated[sizeof(truncated) - 1] = '\0';
+    return -pthread_setname_np(pthread_self(), truncated);
 }
 
 int bw_release_free_memory(void) { return malloc_trim(0); }

@@ -77,7 +77,7 @@ struct BindwatchdCommand: ParsableCommand {
     @Option(help: "Rotated event log files to keep (default 5).")
     var eventLogKeep: Int?
 
-    func runDaemon(reloadSignal: ReloadSignal?) async throws {
+    func runDaemon(signals: Signals) async throws {
         var flags: [SettingKey: ConfigContent] = [:]
         if let socketPath { flags[.socketPath] = .string(socketPath) }
         if let socketMode { flags[.socketMode] = .string(socketMode) }
@@ -116,7 +116,7 @@ struct BindwatchdCommand: ParsableCommand {
         let logger = Logger(label: "bindwatchd")
         do {
             try await BindwatchDaemon.run(
-                settings: settings, environment: ProcessInfo.processInfo.environment, reloadSignal: reloadSignal,
+                settings: settings, environment: ProcessInfo.processInfo.environment, signals: signals,
                 reload: { try await DaemonSettings.load(from: sources) }, logger: logger)
         } catch let error as VarlinkServer.StartError {
             logger.critical("Cannot start", metadata: ["reason": "\(error)"])

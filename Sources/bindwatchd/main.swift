@@ -1,5 +1,6 @@
 import ArgumentParser
 import BindwatchCore
+import Glibc
 import NIOPosix
 
 // Synchronous entry: an async `main` would start on the global executor, which on Linux is a
@@ -17,16 +18,14 @@ do {
 } catch {
     BindwatchdCommand.exit(withError: error)
 }
-// Before any thread starts: SIGHUP stays blocked everywhere and is read from a signalfd.
-let reloadSignal: ReloadSignal?
-do {
-    reloadSignal = try ReloadSignal()
-} catch {
-    reloadSignal = nil
-}
+// Before any thread starts: SIGHUP, SIGTERM and SIGINT stay blocked everywhere and are read
+// from signalfds.
+let signals = Signals(
+    reload: try? SignalReader([SIGHUP], threadName: "signal-reload"),
+    termination: try? SignalReader([SIGTERM, SIGINT], threadName: "signal-stop"))
 let executor = EventLoopTaskExecutor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
 let outcome = executor.runBlocking {
-    try await command.runDaemon(reloadSignal: reloadSignal)
+    try await command.runDaemon(signals: signals)
 }
 if case .failure(let error) = outcome {
     BindwatchdCommand.exit(withError: error)

@@ -70,6 +70,33 @@ extension IntegrationTests {
             }
         }
 
+        @Test("SIGINT stops it cleanly too")
+        func interrupt() async throws {
+            try await NetworkNamespace.with { namespace in
+                let daemon = try await RunningDaemon.start(in: namespace)
+                daemon.signal(SIGINT)
+                #expect(try await daemon.waitForExit() == 0, "bindwatchd did not stop within 15 s of SIGINT")
+                #expect(daemon.log.contains("Received a signal to stop"))
+                daemon.stop()
+            }
+        }
+
+        @Test("its threads: two event loops and named readers; no libdispatch worker, which would exit and wake it")
+        func threads() async throws {
+            try await withDaemon { _, daemon in
+                _ = try await daemon.status()
+                let names = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.pid)/task").map {
+                    try String(contentsOfFile: "/proc/\(daemon.pid)/task/\($0)/comm", encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                #expect(names.contains("netlink-receive"), "\(names)")
+                #expect(names.contains("signal-reload") && names.contains("signal-stop"), "\(names)")
+                #expect(names.count(where: { $0.hasPrefix("NIO-") }) == 2, "\(names)")
+                // libdispatch names its workers after their queue (…default-qos.overcommit).
+                #expect(!names.contains { $0.contains("qos") || $0.contains("dispatch") }, "\(names)")
+            }
+        }
+
         @Test("connection limits per user: the connection over the limit is closed")
         func connectionLimit() async throws {
             try await withDaemon(arguments: ["--max-connections-per-user", "3"]) { namespace, daemon in

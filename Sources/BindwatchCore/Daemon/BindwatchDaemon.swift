@@ -3,12 +3,25 @@ import Logging
 import NIOPosix
 import ServiceLifecycle
 
+/// The signals the daemon reads from signalfds (see `SignalReader`); nil where one could not
+/// be opened.
+public struct Signals: Sendable {
+    public var reload: SignalReader?
+    public var termination: SignalReader?
+
+    public init(reload: SignalReader?, termination: SignalReader?) {
+        self.reload = reload
+        self.termination = termination
+    }
+}
+
 /// Wires the daemon together: the table, the netlink monitor and the varlink server, in one
 /// ServiceGroup that shuts down gracefully on SIGTERM and SIGINT.
 public enum BindwatchDaemon {
-    /// `reload` rereads the settings on SIGHUP, which `reloadSignal` delivers.
+    /// `reload` rereads the settings on SIGHUP, which `signals.reload` delivers. Without
+    /// `signals.termination`, ServiceLifecycle handles SIGTERM and SIGINT itself.
     public static func run(
-        settings: DaemonSettings, environment: [String: String], reloadSignal: ReloadSignal?,
+        settings: DaemonSettings, environment: [String: String], signals: Signals,
         reload: @escaping @Sendable () async throws -> DaemonSettings, logger: Logger
     ) async throws {
         raiseOpenFileLimit(logger: logger)
@@ -52,14 +65,21 @@ public enum BindwatchDaemon {
                     // Returns at once when systemd did not start us: that must not stop the rest.
                     .init(service: notifier, successTerminationBehavior: .ignore),
                 ]
-                    + (reloadSignal.map { signal in
+                    + (signals.reload.map { signal in
                         [
                             .init(
                                 service: ReloadService(
                                     signal: signal, table: table, current: settings, load: reload, logger: logger))
                         ]
+                    } ?? [])
+                    + (signals.termination.map { signal in
+                        [
+                            .init(
+                                service: TerminationService(signal: signal, logger: logger),
+                                successTerminationBehavior: .gracefullyShutdownGroup)
+                        ]
                     } ?? []),
-                gracefulShutdownSignals: [.sigterm, .sigint],
+                gracefulShutdownSignals: signals.termination == nil ? [.sigterm, .sigint] : [],
                 logger: logger))
         logger.info(
             "Starting",

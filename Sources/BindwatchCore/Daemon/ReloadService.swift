@@ -5,14 +5,14 @@ import ServiceLifecycle
 /// and the event log see the resulting events; an invalid file is refused and the old
 /// settings stay in force. Either way the event log is reopened, as logrotate expects.
 public final class ReloadService: Service {
-    private let signal: ReloadSignal
+    private let signal: SignalReader
     private let table: AddressTable
     private let load: @Sendable () async throws -> DaemonSettings
     private let current: DaemonSettings
     private let logger: Logger
 
     public init(
-        signal: ReloadSignal, table: AddressTable, current: DaemonSettings,
+        signal: SignalReader, table: AddressTable, current: DaemonSettings,
         load: @escaping @Sendable () async throws -> DaemonSettings, logger: Logger
     ) {
         self.signal = signal

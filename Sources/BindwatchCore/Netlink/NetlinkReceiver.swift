@@ -18,6 +18,8 @@ public enum NetlinkInput: Sendable {
 final class NetlinkReceiver: Sendable {
     /// At least 32 KiB or dumps fail with MSG_TRUNC; the kernel sends dump datagrams of at most 32 KiB.
     static let bufferSize = 64 * 1024
+    /// As `ps -L` shows it.
+    static let threadName = "netlink-receive"
 
     private let socket: NetlinkSocket
     private let wakeup: Int32
@@ -39,9 +41,9 @@ final class NetlinkReceiver: Sendable {
     /// Starts the thread; it yields into `continuation` until `stop()`, then finishes it.
     func start(yielding continuation: AsyncStream<NetlinkInput>.Continuation) {
         let thread = Thread { [self] in
+            _ = bw_set_thread_name(Self.threadName)
             self.receiveLoop(continuation)
         }
-        thread.name = "netlink-receiver"
         thread.start()
     }
 

@@ -25,10 +25,10 @@ typedef struct bw_ucred {
 // with a leading '@' ($NOTIFY_SOCKET). Returns 0 or a negative errno.
 int bw_notify_send(const char *socket_path, const char *message, size_t length);
 
-// Blocks `signal_number` in the calling thread (threads created later inherit the mask) and
-// opens a signalfd for it, so the signal is read like data instead of interrupting anything.
+// Blocks the `count` signals in the calling thread (threads created later inherit the mask)
+// and opens a signalfd for them, so they are read like data instead of interrupting anything.
 // Call it before any other thread exists.
-int bw_signal_open(int signal_number, int *fd_out);
+int bw_signal_open(const int *signal_numbers, int count, int *fd_out);
 
 // Reads one pending signal from a signalfd; returns its number or a negative errno.
 int bw_signal_read(int fd);
@@ -37,6 +37,10 @@ int bw_signal_read(int fd);
 // back to the kernel when freed. By default the threshold rises with each such free, up to
 // 32 MiB, and large freed buffers then stay in the heap. Returns 1 on success.
 int bw_malloc_set_mmap_threshold(int bytes);
+
+// Names the calling thread as `ps -L` and /proc/PID/task/TID/comm show it (at most 15 bytes
+// are kept). Returns 0 or a negative errno.
+int bw_set_thread_name(const char *name);
 
 // Gives free heap memory back to the kernel (glibc's malloc_trim, every arena). Returns 1 if
 // some was released.
