@@ -131,12 +131,17 @@ struct AddressTableTests {
             ])
     }
 
-    @Test("a rename updates every address; under an interface filter it is removed/added")
-    func rename() async throws {
+    /// The recorded rename, whose link goes down first, and a table that publishes addresses
+    /// on links that are down.
+    private func renameFixture() async throws -> (AddressTable, RecordedMessages) {
         var policy = BindPolicy()
         policy.link = .any
-        let table = try await makeTable(policy: policy)
-        let recorded = try RecordedMessages("link-rename")
+        return (try await makeTable(policy: policy), try RecordedMessages("link-rename"))
+    }
+
+    @Test("a rename updates every address; under an interface filter it is removed/added")
+    func rename() async throws {
+        let (table, recorded) = try await renameFixture()
         _ = await table.apply(recorded.addresses.filter { $0.family == .inet }.map { .address($0) })
         let byOldName = await table.subscribe(AddressFilter(interface: "veth0"), encoded: false).subscription
         let byNewName = await table.subscribe(AddressFilter(interface: "uplink0"), encoded: false).subscription
@@ -153,10 +158,7 @@ struct AddressTableTests {
 
     @Test("after a rename, labels stay as the kernel last sent them until it re-announces")
     func renameKeepsLabelsUntilReannounced() async throws {
-        var policy = BindPolicy()
-        policy.link = .any
-        let table = try await makeTable(policy: policy)
-        let recorded = try RecordedMessages("link-rename")
+        let (table, recorded) = try await renameFixture()
         // The recording holds the addresses as re-announced after the rename; before it their
         // labels were the old name's (the fixture's header): veth0, veth0:web and veth0.
         let beforeRename = recorded.addresses.filter { $0.family == .inet }.map { message in

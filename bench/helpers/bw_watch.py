@@ -17,11 +17,12 @@ Events are not parsed as JSON: a regular expression takes the type and the addre
 that a Python client keeps up with a burst and is not what the benchmark measures.
 """
 import json
-import os
 import re
 import socket
 import sys
 import time
+
+from stamped_output import StampedOutput, run
 
 EVENT = re.compile(rb'"event":\{"type":"(added|removed|changed)".*?"address":"([^"]+)"')
 ADDRESS = re.compile(rb'"address":"([^"]+)"')
@@ -30,21 +31,19 @@ OPS = {b"added": "+", b"removed": "-", b"changed": "~"}
 
 def main() -> None:
     path = sys.argv[1]
-    out = os.fdopen(sys.stdout.fileno(), "w", buffering=1 << 20)
+    out = StampedOutput()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     sock.connect(path)
     if "--subscribe-on-stdin" in sys.argv[2:]:
         # Connect now, subscribe later: the connection's place in the daemon (which event loop
         # serves it) is fixed at accept, so the benchmark can choose it by the order of connects.
-        out.write(f"C {time.monotonic_ns()}\n")
-        out.flush()
+        out.write(f"C {time.monotonic_ns()}")
         if not sys.stdin.readline():
             return
     call = {"method": "io.bindwatch.Watch", "parameters": {"all": True}, "more": True}
     sock.sendall(json.dumps(call).encode() + b"\0")
-    out.write(f"R {time.monotonic_ns()}\n")
-    out.flush()
+    out.write(f"R {time.monotonic_ns()}")
     pending = b""
     in_snapshot = True
     snapshot = 0
@@ -52,8 +51,7 @@ def main() -> None:
         data = sock.recv(1 << 20)
         ts = time.monotonic_ns()
         if not data:
-            out.write(f"X {ts} closed\n")
-            out.flush()
+            out.write(f"X {ts} closed")
             return
         pending += data
         if b"\0" not in data:
@@ -78,13 +76,8 @@ def main() -> None:
                 lines.append(f"{OPS[match.group(1)]} {ts} {match.group(2).decode()}")
             elif b'"error"' in message:
                 lines.append(f"X {ts} error {message[:200].decode(errors='replace')}")
-        if lines:
-            out.write("\n".join(lines) + "\n")
-            out.flush()
+        out.write(*lines)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except (KeyboardInterrupt, BrokenPipeError):
-        pass
+    run(main)

@@ -20,6 +20,20 @@ import time
 EVENT = re.compile(rb'"event":\{"type":"(added|removed|changed)".*?"address":"([^"]+)"')
 
 
+def receive(state: dict) -> list[bytes] | None:
+    """One read on a subscriber's connection: the complete NUL-terminated messages it finished
+    (possibly none), or None when the daemon closed it. `state["received"]` is the read's size."""
+    data = state["sock"].recv(1 << 20)
+    state["received"] = len(data)
+    if not data:
+        return None
+    state["pending"] += data
+    if b"\0" not in data:
+        return []
+    *messages, state["pending"] = state["pending"].split(b"\0")
+    return messages
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("socket")
@@ -49,17 +63,13 @@ def main() -> None:
     while waiting:
         for fd, _ in epoll.poll(10):
             state = connections[fd]
-            data = state["sock"].recv(1 << 20)
-            if not data:
+            messages = receive(state)
+            if messages is None:
                 epoll.unregister(fd)
                 closed += 1
                 waiting -= 1
                 continue
-            snapshot_bytes += len(data)
-            state["pending"] += data
-            if b"\0" not in data:
-                continue
-            *messages, state["pending"] = state["pending"].split(b"\0")
+            snapshot_bytes += state["received"]
             for message in messages:
                 if b'"snapshotComplete":true' in message:
                     state["snapshot"] = True
@@ -78,16 +88,12 @@ def main() -> None:
         ts = time.monotonic_ns()
         for fd, _ in ready_fds:
             state = connections[fd]
-            data = state["sock"].recv(1 << 20)
-            if not data:
+            messages = receive(state)
+            if messages is None:
                 epoll.unregister(fd)
                 closed += 1
                 open_connections -= 1
                 continue
-            state["pending"] += data
-            if b"\0" not in data:
-                continue
-            *messages, state["pending"] = state["pending"].split(b"\0")
             for message in messages:
                 match = EVENT.search(message)
                 if not match:

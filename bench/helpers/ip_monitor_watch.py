@@ -13,28 +13,24 @@ the stamper adds only a pipe hop. Lines:
 import os
 import re
 import subprocess
-import sys
 import threading
 import time
+
+from stamped_output import StampedOutput, run
 
 LINE = re.compile(r"^(Deleted )?\d+: \S+\s+inet6? ([0-9a-fA-F:.]+)")
 
 
 def main() -> None:
-    out = os.fdopen(sys.stdout.fileno(), "w", buffering=1 << 20)
-    lock = threading.Lock()
+    out = StampedOutput()
     ip = subprocess.Popen(
         ["stdbuf", "-oL", "ip", "-o", "monitor", "address"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
-    with lock:
-        out.write(f"R {time.monotonic_ns()} {ip.pid}\n")
-        out.flush()
+    out.write(f"R {time.monotonic_ns()} {ip.pid}")
 
     def errors() -> None:
         for line in ip.stderr:
-            with lock:
-                out.write(f"E {time.monotonic_ns()} {line.decode(errors='replace').strip()}\n")
-                out.flush()
+            out.write(f"E {time.monotonic_ns()} {line.decode(errors='replace').strip()}")
 
     threading.Thread(target=errors, daemon=True).start()
     fd = ip.stdout.fileno()
@@ -53,18 +49,10 @@ def main() -> None:
             match = LINE.match(raw.decode(errors="replace"))
             if match:
                 lines.append(f"{'-' if match.group(1) else '+'} {ts} {match.group(2)}")
-        if lines:
-            with lock:
-                out.write("\n".join(lines) + "\n")
-                out.flush()
+        out.write(*lines)
     ip.wait()
-    with lock:
-        out.write(f"X {time.monotonic_ns()} ip exited {ip.returncode}\n")
-        out.flush()
+    out.write(f"X {time.monotonic_ns()} ip exited {ip.returncode}")
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except (KeyboardInterrupt, BrokenPipeError):
-        pass
+    run(main)

@@ -13,19 +13,19 @@ over:
 """
 import errno
 import os
-import sys
 import time
+
+from stamped_output import StampedOutput, run
 
 from pyroute2 import IPRoute
 from pyroute2.netlink.rtnl import RTM_DELADDR, RTM_NEWADDR, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR
 
 
 def main() -> None:
-    out = os.fdopen(sys.stdout.fileno(), "w", buffering=1 << 20)
+    out = StampedOutput()
     ipr = IPRoute()
     ipr.bind(groups=RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR)
-    out.write(f"R {time.monotonic_ns()} {os.getpid()}\n")
-    out.flush()
+    out.write(f"R {time.monotonic_ns()} {os.getpid()}")
     errors = 0
     while True:
         try:
@@ -34,13 +34,11 @@ def main() -> None:
             ts = time.monotonic_ns()
             code = getattr(error, "errno", None)
             name = errno.errorcode.get(code, "") if code else ""
-            out.write(f"E {ts} {name} {type(error).__name__}: {error}\n")
-            out.flush()
+            out.write(f"E {ts} {name} {type(error).__name__}: {error}")
             errors += 1
             if errors >= 3:
                 # pyroute2 0.9 keeps the socket's first error: every later get() raises it again.
-                out.write(f"X {time.monotonic_ns()} stopped after {errors} errors in a row\n")
-                out.flush()
+                out.write(f"X {time.monotonic_ns()} stopped after {errors} errors in a row")
                 return
             time.sleep(0.1)
             continue
@@ -57,13 +55,8 @@ def main() -> None:
                 continue
             address = message.get_attr("IFA_LOCAL") or message.get_attr("IFA_ADDRESS")
             lines.append(f"{op} {ts} {address}")
-        if lines:
-            out.write("\n".join(lines) + "\n")
-            out.flush()
+        out.write(*lines)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except (KeyboardInterrupt, BrokenPipeError):
-        pass
+    run(main)

@@ -19,7 +19,7 @@ public actor AddressTable {
         }
 
         /// A hash table keeps its capacity when emptied: after a link that held 100,000
-        /// addresses loses them, give the memory back (about 15 MiB at that size).
+        /// addresses loses them, give the memory back (262,144 buckets of 56 bytes at that size).
         mutating func shrinkIfSparse() {
             guard addresses.capacity > 1024 && addresses.count * 8 < addresses.capacity else { return }
             var shrunk = [LinkAddressKey: AddressRecord](minimumCapacity: addresses.count)
@@ -27,10 +27,13 @@ public actor AddressTable {
             addresses = shrunk
         }
 
-        func published(_ key: LinkAddressKey, _ record: AddressRecord, now: MonotonicInstant) -> Address {
+        /// `interface`: the link's name, unless the value is from before a rename.
+        func published(
+            _ key: LinkAddressKey, _ record: AddressRecord, interface: String? = nil, now: MonotonicInstant
+        ) -> Address {
             record.published(
-                key: key.addressKey(ifindex: link.index), interface: link.name, extras: extras(for: key, record),
-                now: now)
+                key: key.addressKey(ifindex: link.index), interface: interface ?? link.name,
+                extras: extras(for: key, record), now: now)
         }
     }
 
@@ -203,14 +206,15 @@ public actor AddressTable {
         var removed = 0
         let now = MonotonicInstant.now()
         for ifindex in Array(links.keys) {
-            guard let entry = links[ifindex] else { continue }
-            if entry.confirmedSweep != sweep {
+            guard links[ifindex]?.confirmedSweep == sweep else {
                 removed += removeLink(ifindex, now: now)
                 continue
             }
+            // Out of `links` while it changes, so that removing from it does not copy it.
+            var entry = links.removeValue(forKey: ifindex)!
+            defer { links[ifindex] = entry }
             let stale = entry.addresses.filter { $0.value.confirmedSweep != sweep }
             for (key, record) in stale {
-                links[ifindex]!.addresses[key] = nil
                 removed += 1
                 forget(record)
                 if isObserved {
@@ -218,9 +222,10 @@ public actor AddressTable {
                 } else {
                     generation += 1
                 }
-                links[ifindex]!.extras[key] = nil
+                entry.addresses[key] = nil
+                entry.extras[key] = nil
             }
-            links[ifindex]!.shrinkIfSparse()
+            entry.shrinkIfSparse()
         }
         return removed
     }
@@ -337,12 +342,7 @@ public actor AddressTable {
                     flags: record.flags, family: key.local.family, link: link.flags, interfaceName: link.name,
                     type: record.type)
                 let isChange = renamed || updated.reasons != record.reasons
-                let before =
-                    isChange && isObserved
-                    ? record.published(
-                        key: key.addressKey(ifindex: link.index), interface: old.name,
-                        extras: entry.extras(for: key, record), now: now)
-                    : nil
+                let before = isChange && isObserved ? entry.published(key, record, interface: old.name, now: now) : nil
                 if renamed && record.details.contains(.labelIsInterfaceName) {
                     // The label stays the old name until the kernel re-announces the address.
                     updated.details.remove(.labelIsInterfaceName)

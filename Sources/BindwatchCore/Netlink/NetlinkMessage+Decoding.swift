@@ -93,7 +93,7 @@ extension PrefixMessage {
 
 extension IPAddress {
     /// From a C `uint8_t[16]`, imported as a tuple.
-    init?(
+    init(
         family: AddressFamily,
         tuple: (
             UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
