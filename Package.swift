@@ -63,6 +63,7 @@ let package = Package(
             name: "bindwatchctl",
             dependencies: [
                 "BindwatchCore",
+                "CBindwatchNetlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

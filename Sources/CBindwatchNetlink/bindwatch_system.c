@@ -80,6 +80,16 @@ int bw_signal_read(int fd) {
     return (int)info.ssi_signo;
 }
 
+int bw_signal_restore_default(const int *signal_numbers, int count) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++) {
+        if (signal(signal_numbers[i], SIG_DFL) == SIG_ERR) return -errno;
+        sigaddset(&set, signal_numbers[i]);
+    }
+    return -pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 int bw_set_thread_name(const char *name) {
     char truncated[16];
     strncpy(truncated, name, sizeof(truncated) - 1);

@@ -166,7 +166,7 @@ enum FuzzVarlink {
     /// The parameter checks VarlinkDispatcher.handle makes before it touches the table.
     static func checkParameters(_ request: VarlinkRequest) throws(VarlinkError) {
         switch request.method {
-        case "org.varlink.service.GetInfo", "io.bindwatch.GetStatus":
+        case "org.varlink.service.GetInfo", "io.bindwatch.GetStatus", "io.bindwatch.Reload":
             _ = try VarlinkParameters(request.parameters, allowed: [])
         case "org.varlink.service.GetInterfaceDescription":
             let parameters = try VarlinkParameters(request.parameters, allowed: ["interface"])
@@ -180,18 +180,12 @@ enum FuzzVarlink {
             if request.method == "io.bindwatch.Watch" && !request.more { throw .expectedMore }
         case "io.bindwatch.Wait":
             let parameters = try VarlinkParameters(
-                request.parameters, allowed: ["family", "interface", "address", "timeout"])
-            _ = try parameters.filter()
-            if let text = try parameters.string("address") {
+                request.parameters, allowed: ["family", "interface", "address", "timeout", "settled", "scope"])
+            if let text = try? parameters.string("address") {
                 let parts = text.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
                 checkAddressParsers(String(parts[0]))
-                guard BindwatchCore.IPAddress(String(parts[0])) != nil else {
-                    throw .invalidAddress("\"\(text.prefix(64))\" is not an IPv4 or IPv6 address")
-                }
             }
-            if let timeout = try parameters.number("timeout"), !(timeout >= 0 && timeout <= 1e9) {
-                throw .invalidParameter("timeout")
-            }
+            _ = try WaitParameters(parameters)
         case "io.bindwatch.Classify", "io.bindwatch.Explain":
             let parameters = try VarlinkParameters(request.parameters, allowed: ["address"])
             guard let text = try parameters.string("address") else { throw .invalidParameter("address") }
@@ -243,6 +237,12 @@ enum FuzzVarlink {
             switch value {
             case .string(let text): require(parameters[name] == .string(text), "error parameter \(name) changed")
             case .integer(let number): require(parameters[name] == .number(Double(number)), "error parameter \(name)")
+            case .addresses(let addresses):
+                guard case .array(let values)? = parameters[name] else {
+                    require(false, "error parameter \(name) is not an array")
+                    return
+                }
+                require(values.count == addresses.count, "error parameter \(name) lost addresses")
             }
         }
     }

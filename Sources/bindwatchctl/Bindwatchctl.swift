@@ -1,53 +1,98 @@
 import ArgumentParser
 import BindwatchCore
+import CBindwatchNetlink
 import Foundation
+import NIOPosix
 
+// Synchronous: an async `main` would run on Swift's global executor, which on Linux starts
+// libdispatch worker threads. Under a sandboxed unit each one logs that it may not set its
+// priority. The subcommands run their async work on a NIO event loop instead.
 @main
-struct Bindwatchctl: AsyncParsableCommand {
+struct Bindwatchctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bindwatchctl",
         abstract: "Asks bindwatchd which addresses of this host a program can bind.",
-        subcommands: [List.self, Watch.self, Wait.self, Status.self, Log.self, Classify.self, Explain.self],
+        subcommands: [
+            List.self, Watch.self, Wait.self, Status.self, Log.self, Classify.self, Explain.self, Reload.self,
+        ],
         defaultSubcommand: List.self)
 
     @OptionGroup var connection: ConnectionOptions
+}
+
+/// A subcommand whose work is async, run on a NIO event loop thread.
+protocol EventLoopCommand: ParsableCommand, Sendable {
+    func runOnEventLoop() async throws
+}
+
+extension EventLoopCommand {
+    func run() throws {
+        // `watch` and `log -f` run until they are stopped; a parent that spawned them with these
+        // signals blocked (a libdispatch thread does) would leave them unstoppable but by SIGKILL.
+        let stopSignals = [SIGINT, SIGTERM, SIGHUP]
+        _ = stopSignals.withUnsafeBufferPointer { bw_signal_restore_default($0.baseAddress, Int32($0.count)) }
+        let executor = EventLoopTaskExecutor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        let outcome = executor.runBlocking { [self] in try await runOnEventLoop() }
+        switch outcome {
+        case .success:
+            return
+        case .failure(let failure as CommandFailure):
+            // The way command-line tools report: the program's name, the message, a status.
+            let lines = failure.description.split(separator: "\n", omittingEmptySubsequences: false)
+            FileHandle.standardError.write(Data(lines.map { "bindwatchctl: \($0)\n" }.joined().utf8))
+            throw ExitCode(failure.exitCode)
+        case .failure(let error):
+            throw error
+        }
+    }
 }
 
 struct ConnectionOptions: ParsableArguments {
     @Option(help: "bindwatchd's socket (default: $BINDWATCH_SOCKET or /run/bindwatch/io.bindwatch).")
     var socket: String?
 
+    @Option(help: "Seconds to wait for bindwatchd's answer before giving up on it.")
+    var replyTimeout: Double = 25
+
+    func validate() throws {
+        if !(replyTimeout > 0) { throw ValidationError("--reply-timeout must be positive") }
+    }
+
     var socketPath: String {
         socket ?? ProcessInfo.processInfo.environment["BINDWATCH_SOCKET"] ?? "/run/bindwatch/io.bindwatch"
     }
 
-    /// Runs `body` on a connection, turning a missing daemon into a clear message.
+    /// Runs `body` on a connection, turning a missing or silent daemon into a clear message
+    /// and exit status 69 (EX_UNAVAILABLE).
     func withConnection<Result: Sendable>(_ body: (VarlinkConnectionHandle) async throws -> Result) async throws
         -> Result
     {
         do {
-            return try await VarlinkClient.withConnection(socketPath: socketPath, body)
+            return try await VarlinkClient.withConnection(socketPath: socketPath) { handle in
+                // As long as systemctl waits for a D-Bus answer by default.
+                handle.replyTimeout = replyTimeout
+                return try await body(handle)
+            }
         } catch let error as VarlinkClient.CallError {
             throw CommandFailure("bindwatchd answered \(error)")
         } catch let error as CommandFailure {
             throw error
         } catch let error as ExitCode {
             throw error
+        } catch let failure as VarlinkClient.ConnectionFailure {
+            throw CommandFailure(failure.description, exitCode: 69)
         } catch {
             throw CommandFailure("cannot talk to bindwatchd at \(socketPath): \(error)", exitCode: 69)
         }
     }
 }
 
-struct FilterOptions: ParsableArguments {
+struct FamilyOptions: ParsableArguments {
     @Flag(name: .customShort("4"), help: "IPv4 only.")
     var inet = false
 
     @Flag(name: .customShort("6"), help: "IPv6 only.")
     var inet6 = false
-
-    @Option(help: "Only addresses on this interface.")
-    var interface: String?
 
     func validate() throws {
         if inet && inet6 { throw ValidationError("-4 and -6 exclude each other") }
@@ -56,6 +101,17 @@ struct FilterOptions: ParsableArguments {
     func write(to json: inout JSONWriter) {
         if inet { json.field("family", "inet") }
         if inet6 { json.field("family", "inet6") }
+    }
+}
+
+struct FilterOptions: ParsableArguments {
+    @OptionGroup var family: FamilyOptions
+
+    @Option(help: "Only addresses on this interface.")
+    var interface: String?
+
+    func write(to json: inout JSONWriter) {
+        family.write(to: &json)
         if let interface { json.field("interface", interface) }
     }
 }
@@ -68,17 +124,5 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ message: String, exitCode: Int32 = 1) {
         self.description = message
         self.exitCode = exitCode
-    }
-}
-
-extension AsyncParsableCommand {
-    /// Prints a failure the way command-line tools do and exits with its status.
-    func reporting(_ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("bindwatchctl: \(failure.description)\n".utf8))
-            throw ExitCode(failure.exitCode)
-        }
     }
 }

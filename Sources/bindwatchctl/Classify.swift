@@ -1,7 +1,7 @@
 import ArgumentParser
 import BindwatchCore
 
-struct Classify: AsyncParsableCommand {
+struct Classify: EventLoopCommand {
     static let configuration = CommandConfiguration(
         abstract: "Say what kind of address each argument is, by today's rules and older kernels'.")
 
@@ -13,31 +13,29 @@ struct Classify: AsyncParsableCommand {
     @Flag(help: "Print each reply as one line of JSON.")
     var json = false
 
-    func run() async throws {
-        try await reporting {
-            let replies = try await root.connection.withConnection { handle in
-                var replies: [[String: JSONValue]] = []
-                for address in addresses {
-                    try await handle.send(method: "io.bindwatch.Classify") { $0.field("address", address) }
-                    guard let reply = try await handle.nextReply() else {
-                        throw CommandFailure("bindwatchd closed the connection without an answer")
-                    }
-                    replies.append(reply.parameters)
+    func runOnEventLoop() async throws {
+        let replies = try await root.connection.withConnection { handle in
+            var replies: [[String: JSONValue]] = []
+            for address in addresses {
+                try await handle.send(method: "io.bindwatch.Classify") { $0.field("address", address) }
+                guard let reply = try await handle.nextReply() else {
+                    throw CommandFailure("bindwatchd closed the connection without an answer")
                 }
-                return replies
+                replies.append(reply.parameters)
             }
-            for reply in replies {
-                if json {
-                    print(JSONText.of(.object(reply)))
-                } else {
-                    print(ClassificationFormatter.format(reply))
-                }
+            return replies
+        }
+        for reply in replies {
+            if json {
+                print(JSONText.of(.object(reply)))
+            } else {
+                print(ClassificationFormatter.format(reply))
             }
         }
     }
 }
 
-struct Explain: AsyncParsableCommand {
+struct Explain: EventLoopCommand {
     static let configuration = CommandConfiguration(
         abstract: "Explain an address of this host: what it is, and why each copy is or is not bindable.")
 
@@ -49,32 +47,30 @@ struct Explain: AsyncParsableCommand {
     @Flag(help: "Print the reply as JSON.")
     var json = false
 
-    func run() async throws {
-        try await reporting {
-            let reply = try await root.connection.withConnection { handle in
-                try await handle.send(method: "io.bindwatch.Explain") { $0.field("address", address) }
-                for try await reply in handle.replies() { return reply.parameters }
-                throw CommandFailure("bindwatchd closed the connection without an answer")
-            }
-            if json {
-                print(JSONText.of(.object(reply)))
-                return
-            }
-            if case .object(var fields)? = reply["classification"] {
-                fields["explanation"] = reply["explanation"]
-                print(ClassificationFormatter.format(fields))
-            }
-            guard case .array(let copies)? = reply["addresses"] else { return }
-            for copy in copies {
-                guard let address = copy["address"] else { continue }
-                print("")
-                print(AddressTableFormatter.line(kind: "on", address))
-                if case .array(let reasons)? = copy["reasons"] {
-                    for reason in reasons {
-                        print(
-                            "  \(reason["reason"]?.text ?? ""): \(reason["detail"]?.text ?? "") [\(reason["source"]?.text ?? "")]"
-                        )
-                    }
+    func runOnEventLoop() async throws {
+        let reply = try await root.connection.withConnection { handle in
+            try await handle.send(method: "io.bindwatch.Explain") { $0.field("address", address) }
+            for try await reply in handle.replies() { return reply.parameters }
+            throw CommandFailure("bindwatchd closed the connection without an answer")
+        }
+        if json {
+            print(JSONText.of(.object(reply)))
+            return
+        }
+        if case .object(var fields)? = reply["classification"] {
+            fields["explanation"] = reply["explanation"]
+            print(ClassificationFormatter.format(fields))
+        }
+        guard case .array(let copies)? = reply["addresses"] else { return }
+        for copy in copies {
+            guard let address = copy["address"] else { continue }
+            print("")
+            print(AddressTableFormatter.line(kind: "on", address))
+            if case .array(let reasons)? = copy["reasons"] {
+                for reason in reasons {
+                    print(
+                        "  \(reason["reason"]?.text ?? ""): \(reason["detail"]?.text ?? "") [\(reason["source"]?.text ?? "")]"
+                    )
                 }
             }
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import BindwatchCore
 
-struct List: AsyncParsableCommand {
+struct List: EventLoopCommand {
     static let configuration = CommandConfiguration(abstract: "List the bindable addresses (or all, with --all).")
 
     @ParentCommand var root: Bindwatchctl
@@ -13,28 +13,26 @@ struct List: AsyncParsableCommand {
     @Flag(help: "Print the reply as JSON.")
     var json = false
 
-    func run() async throws {
-        try await reporting {
-            let (generation, addresses) = try await root.connection.withConnection { handle in
-                // With more, a large table streams in parts instead of failing with TooLarge.
-                try await handle.send(method: "io.bindwatch.List", more: true) { parameters in
-                    filter.write(to: &parameters)
-                    if all { parameters.field("all", true) }
-                }
-                var addresses: [JSONValue] = []
-                var generation = JSONValue.null
-                for try await reply in handle.replies() {
-                    generation = reply.parameters["generation"] ?? .null
-                    if case .array(let part)? = reply.parameters["addresses"] { addresses += part }
-                    if !reply.continues { break }
-                }
-                return (generation, addresses)
+    func runOnEventLoop() async throws {
+        let (generation, addresses) = try await root.connection.withConnection { handle in
+            // With more, a large table streams in parts instead of failing with TooLarge.
+            try await handle.send(method: "io.bindwatch.List", more: true) { parameters in
+                filter.write(to: &parameters)
+                if all { parameters.field("all", true) }
             }
-            if json {
-                print(JSONText.of(.object(["generation": generation, "addresses": .array(addresses)])))
-            } else {
-                print(AddressTableFormatter.format(addresses, showVerdict: all))
+            var addresses: [JSONValue] = []
+            var generation = JSONValue.null
+            for try await reply in handle.replies() {
+                generation = reply.parameters["generation"] ?? .null
+                if case .array(let part)? = reply.parameters["addresses"] { addresses += part }
+                if !reply.continues { break }
             }
+            return (generation, addresses)
+        }
+        if json {
+            print(JSONText.of(.object(["generation": generation, "addresses": .array(addresses)])))
+        } else {
+            print(AddressTableFormatter.format(addresses, showVerdict: all))
         }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import BindwatchCore
 import Foundation
 
-struct Log: AsyncParsableCommand {
+struct Log: EventLoopCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the daemon's event log; with -f, keep printing new events.",
         discussion: """
@@ -28,24 +28,22 @@ struct Log: AsyncParsableCommand {
         if lines < 0 { throw ValidationError("-n takes a count of 0 or more") }
     }
 
-    func run() async throws {
-        try await reporting {
-            let path = try await logPath()
-            var reader = EventLogReader(path: path)
-            defer { reader.close() }
-            do {
-                emit(try reader.lastLines(lines))
-                while follow {
-                    let fresh = try reader.newLines()
-                    if fresh.isEmpty {
-                        try await Task.sleep(for: .milliseconds(100))
-                    } else {
-                        emit(fresh)
-                    }
+    func runOnEventLoop() async throws {
+        let path = try await logPath()
+        var reader = EventLogReader(path: path)
+        defer { reader.close() }
+        do {
+            emit(try reader.lastLines(lines))
+            while follow {
+                let fresh = try reader.newLines()
+                if fresh.isEmpty {
+                    try await sleepOnEventLoop(for: .milliseconds(100))
+                } else {
+                    emit(fresh)
                 }
-            } catch let failure as EventLogReader.Failure {
-                throw CommandFailure(failure.description)
             }
+        } catch let failure as EventLogReader.Failure {
+            throw CommandFailure(failure.description)
         }
     }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import BindwatchCore
 
-struct Status: AsyncParsableCommand {
+struct Status: EventLoopCommand {
     static let configuration = CommandConfiguration(abstract: "Show the daemon's state and counters.")
 
     @ParentCommand var root: Bindwatchctl
@@ -9,21 +9,19 @@ struct Status: AsyncParsableCommand {
     @Flag(help: "Print the reply as JSON.")
     var json = false
 
-    func run() async throws {
-        try await reporting {
-            let status = try await root.connection.withConnection { handle in
-                try await handle.send(method: "io.bindwatch.GetStatus")
-                for try await reply in handle.replies() { return reply.parameters }
-                throw CommandFailure("bindwatchd closed the connection without an answer")
-            }
-            if json {
-                print(JSONText.of(.object(status)))
-                return
-            }
-            let width = status.keys.map(\.count).max() ?? 0
-            for key in status.keys.sorted() {
-                print(String(repeating: " ", count: width - key.count) + key + ": " + (status[key]?.text ?? ""))
-            }
+    func runOnEventLoop() async throws {
+        let status = try await root.connection.withConnection { handle in
+            try await handle.send(method: "io.bindwatch.GetStatus")
+            for try await reply in handle.replies() { return reply.parameters }
+            throw CommandFailure("bindwatchd closed the connection without an answer")
+        }
+        if json {
+            print(JSONText.of(.object(status)))
+            return
+        }
+        let width = status.keys.map(\.count).max() ?? 0
+        for key in status.keys.sorted() {
+            print(String(repeating: " ", count: width - key.count) + key + ": " + (status[key]?.text ?? ""))
         }
     }
 }

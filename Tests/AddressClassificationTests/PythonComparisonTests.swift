@@ -11,8 +11,15 @@ enum PythonInterpreter {
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
-    /// On CI a missing python3 is a failure, not a skip.
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    /// In CI and under scripts/test (which installs python3), a missing python3 is a failure,
+    /// not a skip: as for the integration tests, CI set to anything but "", "0", "false" or
+    /// "no", or BINDWATCH_INTEGRATION=required.
+    static var isRequired: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["BINDWATCH_INTEGRATION"] == "required" { return true }
+        guard let ci = environment["CI"]?.lowercased() else { return false }
+        return !["", "0", "false", "no"].contains(ci)
+    }
 }
 
 /// What Python's `ipaddress` module says about one address.
@@ -94,8 +101,8 @@ struct PythonComparisonTests {
 
     @Test(
         .enabled(
-            if: PythonInterpreter.path != nil || PythonInterpreter.isCI,
-            "python3 is not on PATH, so the comparison is skipped (with CI=true it fails instead)"))
+            if: PythonInterpreter.path != nil || PythonInterpreter.isRequired,
+            "python3 is not on PATH, so the comparison is skipped (in CI and under scripts/test it fails instead)"))
     func agreesWhereItShould() throws {
         guard let python = PythonInterpreter.path else {
             Issue.record("python3 is not on PATH, and CI=true makes the comparison mandatory")

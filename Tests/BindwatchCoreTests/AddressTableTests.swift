@@ -346,7 +346,7 @@ struct StalledWatchTests {
         let watch = Task {
             try await dispatcher.handle(
                 VarlinkRequest(method: "io.bindwatch.Watch", parameters: ["all": .bool(true)], more: true),
-                sink: StallingSink(), peerClosed: OneShotSignal(), logger: Logger(label: "test"))
+                sink: StallingSink(), signals: .forTests(), logger: Logger(label: "test"))
         }
         while await table.status().subscribers == 0 { await Task.yield() }
         _ = await table.apply(try RecordedMessages("dump-addresses").payloads)

@@ -118,6 +118,61 @@ struct DumpSchedulerTests {
         _ = scheduler.finishCurrentDump(failed: false)
         #expect(scheduler.nextRequest() == nil)
     }
+
+    @Test("a fresh dump answers every request made before it started, and replaces queued per-link dumps")
+    func freshDumps() throws {
+        var scheduler = DumpScheduler(portID: 77)
+        scheduler.requestLinkDump(ifindex: 3)
+        scheduler.requestFreshDump(number: 1)
+        scheduler.requestFreshDump(number: 2)
+        let fresh = try scheduler.requireNext()
+        #expect(fresh.kind == .addresses(ifindex: 0))
+        // Link 3 is covered, but not known yet: waits must still hold.
+        #expect(scheduler.progress == DumpProgress(linksAwaitingDump: [3], freshDumpsCompleted: 0))
+        // Asked while it runs: it may have passed the address already, so another dump follows.
+        scheduler.requestFreshDump(number: 3)
+        #expect(try scheduler.requireFinish().outcome == .freshDumpComplete)
+        #expect(scheduler.progress == DumpProgress(linksAwaitingDump: [], freshDumpsCompleted: 2))
+        #expect(try scheduler.requireNext().kind == .addresses(ifindex: 0))
+        _ = try scheduler.requireFinish()
+        #expect(scheduler.progress.freshDumpsCompleted == 3)
+        #expect(scheduler.nextRequest() == nil)
+    }
+
+    @Test("an interrupted fresh dump runs again and answers nothing; a failed one becomes a resync")
+    func freshDumpFailures() throws {
+        var scheduler = DumpScheduler(portID: 77)
+        scheduler.requestLinkDump(ifindex: 5)
+        scheduler.requestFreshDump(number: 1)
+        _ = try scheduler.requireNext()
+        scheduler.markCurrentDumpInterrupted()
+        _ = try scheduler.requireFinish()
+        #expect(scheduler.progress == DumpProgress(linksAwaitingDump: [5], freshDumpsCompleted: 0))
+        let again = try scheduler.requireNext()
+        #expect(again.kind == .addresses(ifindex: 0))
+        #expect(scheduler.finishCurrentDump(failed: true)?.outcome == .freshDumpComplete)
+        #expect(scheduler.progress.resyncRunning)
+        let links = try scheduler.requireNext()
+        #expect(links.kind == .links && links.startsResync)
+        scheduler.resyncStarted(sweep: 4)
+        _ = try scheduler.requireFinish()
+        #expect(try scheduler.requireNext().kind == .addresses(ifindex: 0))
+        #expect(try scheduler.requireFinish().outcome == .resyncComplete(sweep: 4, synced: true))
+        // The resync's dump of every address answered the request and replaced link 5's dump.
+        #expect(scheduler.progress == DumpProgress(linksAwaitingDump: [], freshDumpsCompleted: 1))
+        #expect(scheduler.nextRequest() == nil)
+    }
+
+    @Test("a per-link dump, queued or running, keeps its link awaited")
+    func linkDumpProgress() throws {
+        var scheduler = DumpScheduler(portID: 77)
+        scheduler.requestLinkDump(ifindex: 7)
+        #expect(scheduler.progress.linksAwaitingDump == [7])
+        _ = try scheduler.requireNext()
+        #expect(scheduler.progress.linksAwaitingDump == [7])
+        _ = try scheduler.requireFinish()
+        #expect(scheduler.progress.linksAwaitingDump == [])
+    }
 }
 
 extension DumpScheduler {

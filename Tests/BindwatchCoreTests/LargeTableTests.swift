@@ -50,14 +50,14 @@ struct LargeTableTests {
 
         let whole = CollectingSink()
         _ = try await dispatcher.handle(
-            VarlinkRequest(method: "io.bindwatch.List"), sink: whole, peerClosed: OneShotSignal(), logger: logger)
+            VarlinkRequest(method: "io.bindwatch.List"), sink: whole, signals: .forTests(), logger: logger)
         let refusal = whole.replies.first
         #expect(refusal?["error"] == .string("io.bindwatch.TooLarge"))
         #expect(refusal?["parameters"]?["addresses"] == .number(Double(Self.count)))
 
         let parts = CollectingSink()
         _ = try await dispatcher.handle(
-            VarlinkRequest(method: "io.bindwatch.List", more: true), sink: parts, peerClosed: OneShotSignal(),
+            VarlinkRequest(method: "io.bindwatch.List", more: true), sink: parts, signals: .forTests(),
             logger: logger)
         let sizes = parts.messages.withLock { $0.map(\.utf8.count) }
         #expect(sizes.allSatisfy { $0 < VarlinkReply.maximumBytes })

@@ -91,9 +91,9 @@ struct VarlinkTests {
 
     // MARK: Calls against a table
 
-    private func call(_ method: String, _ parameters: [String: JSONValue] = [:], more: Bool = false) async throws
-        -> [JSONValue]
-    {
+    private func call(
+        _ method: String, _ parameters: [String: JSONValue] = [:], more: Bool = false, uid: UInt32 = 0
+    ) async throws -> [JSONValue] {
         let table = AddressTable(logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent)
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
@@ -101,7 +101,8 @@ struct VarlinkTests {
         let dispatcher = VarlinkDispatcher(table: table, statistics: ServerStatistics(), startedAt: .now())
         let sink = CollectingSink()
         _ = try await dispatcher.handle(
-            VarlinkRequest(method: method, parameters: parameters, more: more), sink: sink, peerClosed: OneShotSignal(),
+            VarlinkRequest(method: method, parameters: parameters, more: more), sink: sink,
+            signals: .forTests(uid: uid),
             logger: Logger(label: "test"))
         return sink.replies
     }
@@ -120,6 +121,9 @@ struct VarlinkTests {
                 "io.bindwatch.Wait", ["address": .string("192.0.2.99"), "timeout": .number(0.05)],
                 "io.bindwatch.Timeout"
             ),
+            ("io.bindwatch.Wait", ["scope": .string("host")], "org.varlink.service.InvalidParameter"),
+            ("io.bindwatch.Wait", ["settled": .string("yes")], "org.varlink.service.InvalidParameter"),
+            ("io.bindwatch.Reload", ["force": .bool(true)], "org.varlink.service.InvalidParameter"),
             (
                 "org.varlink.service.GetInterfaceDescription", ["interface": .string("x.y")],
                 "org.varlink.service.InterfaceNotFound"
@@ -129,6 +133,15 @@ struct VarlinkTests {
         let replies = try await call(method, parameters)
         #expect(replies.count == 1)
         #expect(replies.first?["error"] == .string(error))
+    }
+
+    @Test("Reload is for root and the daemon's own user; anyone else gets PermissionDenied and nothing happens")
+    func reloadPermission() async throws {
+        let denied = try await call("io.bindwatch.Reload", uid: 1234)
+        #expect(denied.first?["error"] == .string("io.bindwatch.PermissionDenied"))
+        // Root passes the check; this dispatcher has no reloader, so the method is missing.
+        let root = try await call("io.bindwatch.Reload", uid: 0)
+        #expect(root.first?["error"] == .string("org.varlink.service.MethodNotFound"))
     }
 
     @Test("List: bindable set by default, filters, generation")

@@ -1,6 +1,7 @@
 import BindwatchCore
 import Foundation
 import Glibc
+import NIOCore
 import Testing
 
 extension IntegrationTests {
@@ -81,7 +82,7 @@ extension IntegrationTests {
             }
         }
 
-        @Test("its threads: two event loops and named readers; no libdispatch worker, which would exit and wake it")
+        @Test("its threads: an event loop per core, the named readers, and no libdispatch worker, which would wake it")
         func threads() async throws {
             try await withDaemon { _, daemon in
                 _ = try await daemon.status()
@@ -91,7 +92,9 @@ extension IntegrationTests {
                 }
                 #expect(names.contains("netlink-receive"), "\(names)")
                 #expect(names.contains("signal-reload") && names.contains("signal-stop"), "\(names)")
-                #expect(names.count(where: { $0.hasPrefix("NIO-") }) == 2, "\(names)")
+                // NIO's singleton group has a loop per core it sees (cgroup quota, cpuset, or
+                // online CPUs); the daemon runs in the test's cgroup, so it sees the same.
+                #expect(names.count(where: { $0.hasPrefix("NIO-") }) == System.coreCount, "\(names)")
                 // libdispatch names its workers after their queue (…default-qos.overcommit).
                 #expect(!names.contains { $0.contains("qos") || $0.contains("dispatch") }, "\(names)")
             }
@@ -116,6 +119,54 @@ extension IntegrationTests {
                 // The ones within the limit still work.
                 #expect(try roundTrip(held[0], "{\"method\":\"io.bindwatch.GetStatus\"}").contains("\"connections\":3"))
                 #expect(daemon.log.contains("per-user connection limit"))
+            }
+        }
+
+        @Test("4,096 connections in all, by default: four users at their 1,024 each fill it, the next is refused")
+        func totalConnectionLimit() async throws {
+            var limit = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            try #require(limit.rlim_max > 4200, "the daemon needs 4,096 descriptors")
+            try await withDaemon { _, daemon in
+                try Command.run(["chmod", "0755", daemon.directory])
+                // Each helper holds its connections until its standard input ends.
+                var helpers: [(process: Process, input: Pipe)] = []
+                func release(_ helper: (process: Process, input: Pipe)) {
+                    try? helper.input.fileHandleForWriting.close()
+                    helper.process.waitUntilExit()
+                }
+                defer { helpers.forEach(release) }
+                for user in 40001...40004 {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+                    process.arguments = [
+                        // Debian's python3: a user's own interpreter (pyenv under /root) is not
+                        // readable by these users.
+                        "--reuid=\(user)", "--regid=\(user)", "--clear-groups", "/usr/bin/python3",
+                        Command.script("hold-connections.py"), daemon.socketPath, "1024",
+                    ]
+                    let input = Pipe()
+                    let output = Pipe()
+                    process.standardInput = input
+                    process.standardOutput = output
+                    try process.run()
+                    helpers.append((process, input))
+                    var line: [UInt8] = []
+                    while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != 10 {
+                        line.append(byte)
+                    }
+                    #expect(String(decoding: line, as: UTF8.self) == #"{"answered": 1024, "closed": 0}"#, "\(user)")
+                }
+                let refused = try connectUnix(daemon.socketPath)
+                defer { close(refused) }
+                #expect(try roundTrip(refused, #"{"method":"io.bindwatch.GetStatus"}"#).isEmpty)
+                #expect(daemon.log.contains("total connection limit (4096) reached"))
+                // A user's connections closing makes room again.
+                release(helpers.removeFirst())
+                let admitted = try connectUnix(daemon.socketPath)
+                defer { close(admitted) }
+                #expect(
+                    try roundTrip(admitted, #"{"method":"io.bindwatch.GetStatus"}"#).contains("\"connections\":3073"))
             }
         }
     }
@@ -234,6 +285,70 @@ extension IntegrationTests {
                     let change = changes.first { $0["id"]?.text == id }
                     #expect(change?["changes"]?["bindable"] == .array([.bool(false), .bool(true)]))
                 }
+            }
+        }
+
+        @Test("bindwatchctl reload: applies a good file, refuses a bad one naming key, source and problem")
+        func reloadCall() async throws {
+            let ctl = IntegrationEnvironment.controlPath
+            try await NetworkNamespace.with { namespace in
+                let directory = try Command.run(["mktemp", "-d"]).trimmingCharacters(in: .whitespacesAndNewlines)
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                try Command.run(["chmod", "0755", directory])
+                let config = "\(directory)/bindwatch.yaml"
+                try "policy:\n  excludeInterfaces: [veth*]\n".write(toFile: config, atomically: true, encoding: .utf8)
+                // As an unprivileged user, as under systemd: its own user may reload it.
+                let user = (uid: 40010, gid: 40010)
+                let daemon = try await RunningDaemon.start(in: namespace, user: user, arguments: ["--config", config])
+                defer { daemon.stop() }
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.ip("addr", "add", "192.0.2.45/24", "dev", "veth0")
+                let id = "\(try namespace.ifindex("veth0"))/192.0.2.45/24"
+                try await daemon.waitForAddresses("the excluded address") {
+                    $0[id]?["reasons"]?.stringArray == ["interface-excluded"]
+                }
+                func reload(as uid: Int?) throws -> (status: Int32, output: String, error: String) {
+                    let asUser = uid.map { ["setpriv", "--reuid=\($0)", "--regid=\($0)", "--clear-groups"] } ?? []
+                    return try Command.runAllowingFailure(asUser + [ctl, "--socket", daemon.socketPath, "reload"])
+                }
+
+                try "policy:\n  excludeInterfaces: []\n".write(toFile: config, atomically: true, encoding: .utf8)
+                let applied = try reload(as: user.uid)
+                #expect(applied.status == 0, "\(applied.error)")
+                #expect(applied.output.isEmpty && applied.error.isEmpty)
+                // Done when the call returns: no waiting for the change to show.
+                #expect(try await daemon.addresses()[id]?["bindable"] == .bool(true))
+
+                try "policy:\n  link: sideways\n  excludeInterfaces: [veth*]\n".write(
+                    toFile: config, atomically: true, encoding: .utf8)
+                let refused = try reload(as: nil)
+                #expect(refused.status == 1)
+                #expect(
+                    refused.error
+                        == "bindwatchctl: configuration refused, the old settings stay in force: policy.link in "
+                        + "config file \(config): expected any, up or running\n")
+                #expect(try await daemon.addresses()[id]?["bindable"] == .bool(true), "the old settings stay")
+                do {
+                    _ = try await daemon.call("io.bindwatch.Reload")
+                    Issue.record("the invalid file was accepted")
+                } catch let error as VarlinkClient.CallError {
+                    #expect(error.name == "io.bindwatch.InvalidConfiguration")
+                    #expect(error.parameters["key"] == .string("policy.link"))
+                    #expect(error.parameters["source"] == .string("config file \(config)"))
+                    #expect(error.parameters["problem"] == .string("expected any, up or running"))
+                }
+
+                // Anyone else is refused before the file is read.
+                let stranger = try reload(as: 65534)
+                #expect(stranger.status == 1)
+                #expect(stranger.error == "bindwatchctl: only root and bindwatchd's own user may reload it\n")
+
+                // A change that needs a restart is applied as far as it can be, and said.
+                try "limits:\n  connections: 100\n".write(toFile: config, atomically: true, encoding: .utf8)
+                let partly = try reload(as: nil)
+                #expect(partly.status == 0)
+                #expect(partly.output == "reloaded; these take effect only after a restart: limits.connections\n")
+                #expect(daemon.isRunning)
             }
         }
 

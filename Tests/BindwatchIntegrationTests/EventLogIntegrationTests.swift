@@ -60,7 +60,7 @@ extension IntegrationTests {
                 follower.executableURL = URL(fileURLWithPath: IntegrationEnvironment.controlPath)
                 follower.arguments = ["log", "-f", "--json", "-n", "1", "--file", daemon.eventLogPath]
                 let followed = "\(daemon.directory)/followed.jsonl"
-                FileManager.default.createFile(atPath: followed, contents: nil)
+                _ = FileManager.default.createFile(atPath: followed, contents: nil)
                 follower.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: followed))
                 try follower.run()
                 defer {

@@ -7,17 +7,18 @@ import Testing
 extension IntegrationTests {
     @Suite("The varlink socket")
     struct ProtocolTests {
-        /// Sends raw bytes on a fresh connection and returns what comes back before the daemon
-        /// closes it (or the short read timeout passes).
-        private func exchange(_ socketPath: String, _ bytes: [UInt8], closeWrite: Bool = true) throws -> (
-            reply: [UInt8], closed: Bool
-        ) {
+        /// Sends raw bytes on a fresh connection, keeping its sending side open, and returns what
+        /// comes back before the daemon closes it, or before nothing more arrives for 5 s.
+        private func exchange(_ socketPath: String, _ bytes: [UInt8]) throws -> (reply: [UInt8], closed: Bool) {
             let fd = try connectUnix(socketPath)
             defer { close(fd) }
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if closeWrite { shutdown(fd, Int32(SHUT_WR)) }
+            return readUntilClosed(fd)
+        }
+
+        private func readUntilClosed(_ fd: Int32, seconds: Int = 5) -> (reply: [UInt8], closed: Bool) {
+            var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             var reply: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
@@ -44,17 +45,19 @@ extension IntegrationTests {
                         "io.bindwatch.ProtocolError"
                     ),
                     ("over 64 KiB without NUL", [UInt8](repeating: 0x20, count: 70 * 1024), nil),
-                    (
-                        "unknown method", Array("{\"method\":\"io.bindwatch.Nope\"}\0".utf8),
-                        "org.varlink.service.MethodNotFound"
-                    ),
                 ]
+                // The client keeps its side open: the daemon is the one that closes.
                 for (name, bytes, expectedError) in cases {
                     let (reply, closed) = try exchange(daemon.socketPath, bytes)
                     let text = String(decoding: reply, as: UTF8.self)
                     if let expectedError { #expect(text.contains(expectedError), "\(name): \(text)") }
                     #expect(closed, "\(name): connection not closed")
                 }
+                // A call the daemon can read but not serve is an error reply, not a reason to close.
+                let kept = try connectUnix(daemon.socketPath)
+                defer { close(kept) }
+                #expect(try roundTrip(kept, #"{"method":"io.bindwatch.Nope"}"#).contains("MethodNotFound"))
+                #expect(try roundTrip(kept, #"{"method":"org.varlink.service.GetInfo"}"#).contains("bindwatchd"))
                 // A client stalled mid-message does not delay others.
                 let stalled = try connectUnix(daemon.socketPath)
                 defer { close(stalled) }
@@ -62,6 +65,76 @@ extension IntegrationTests {
                 _ = partial.withUnsafeBytes { send(stalled, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 #expect(try await daemon.addresses() == before)
                 #expect(daemon.isRunning)
+            }
+        }
+
+        /// Replies, split at their NULs, parsed.
+        private func replies(_ bytes: [UInt8]) throws -> [JSONValue] {
+            try bytes.split(separator: 0).map { try JSONParser.parse(Array($0)) }
+        }
+
+        @Test(
+            "past 64 pipelined calls the daemon answers the calls it took, a pending Wait included, then closes",
+            arguments: [false, true])
+        func pipelinedPastTheLimit(behindWatch: Bool) async throws {
+            try await withDaemon { _, daemon in
+                let first =
+                    behindWatch
+                    ? #"{"method":"io.bindwatch.Watch","more":true}"#
+                    : #"{"method":"io.bindwatch.Wait","parameters":{"address":"2001:db8::99","timeout":1}}"#
+                let calls = [first] + Array(repeating: #"{"method":"org.varlink.service.GetInfo"}"#, count: 100)
+                let (bytes, closed) = try exchange(daemon.socketPath, Array(calls.map { $0 + "\0" }.joined().utf8))
+                #expect(closed)
+                var answers = try replies(bytes)
+                if behindWatch {
+                    // The snapshot, then the Watch ends with an error so that the calls behind it
+                    // get their answers.
+                    #expect(answers.first?["parameters"]?["snapshotComplete"] == .bool(true))
+                    answers.removeFirst()
+                    #expect(answers.first?["error"] == .string("io.bindwatch.TooManyCalls"), "\(answers.prefix(1))")
+                } else {
+                    #expect(answers.first?["error"] == .string("io.bindwatch.Timeout"), "\(answers.prefix(1))")
+                }
+                let infos = answers.dropFirst().filter { $0["parameters"]?["product"] == .string("bindwatchd") }
+                // 64 queued, one fewer if the first call was still queued when the limit was reached.
+                #expect((63...64).contains(infos.count), "\(answers.count) replies")
+                #expect(infos.count == answers.count - 1)
+                #expect(daemon.log.contains("Closing a connection that queued too many calls"))
+            }
+        }
+
+        @Test("bindwatchctl starts no libdispatch worker, and names a daemon that does not answer")
+        func bindwatchctlAsSystemTool() async throws {
+            let ctl = IntegrationEnvironment.controlPath
+            try await withDaemon { _, daemon in
+                let waiting = Process()
+                waiting.executableURL = URL(fileURLWithPath: ctl)
+                waiting.arguments = [
+                    "--socket", daemon.socketPath, "wait", "--address", "2001:db8::98", "--timeout", "3",
+                ]
+                waiting.standardError = FileHandle.nullDevice
+                try waiting.run()
+                defer { waiting.waitUntilExit() }
+                try await Task.sleep(for: .seconds(1))
+                let tasks = "/proc/\(waiting.processIdentifier)/task"
+                let names = try FileManager.default.contentsOfDirectory(atPath: tasks).map {
+                    try String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                // The main thread and NIO's loops; libdispatch names its workers after their
+                // queue (…default-qos.overcommit). Under a unit's sandbox each logged an error.
+                #expect(names.allSatisfy { $0 == "bindwatchctl" || $0.hasPrefix("NIO-") }, "\(names)")
+                #expect(names.contains("bindwatchctl"), "\(names)")
+
+                daemon.signal(SIGSTOP)
+                defer { daemon.signal(SIGCONT) }
+                let silent = try Command.runAllowingFailure([
+                    ctl, "--socket", daemon.socketPath, "--reply-timeout", "1", "status",
+                ])
+                #expect(silent.status == 69)
+                #expect(
+                    silent.error == "bindwatchctl: bindwatchd at \(daemon.socketPath) did not answer within 1 seconds\n"
+                )
             }
         }
 
@@ -152,7 +225,8 @@ extension IntegrationTests {
                     ctl, "--socket", daemon.socketPath, "wait", "--address", "2001:db8::99", "--timeout", "0.3",
                 ])
                 #expect(timedOut.status == 1)
-                #expect(timedOut.error.contains("within 0.3 seconds"))
+                #expect(
+                    timedOut.error == "bindwatchctl: timed out after 0.3 s waiting for 2001:db8::99 to be bindable\n")
                 let classified = try Command.run([
                     ctl, "--socket", daemon.socketPath, "classify", "1000::1", "192.0.2.9",
                 ])
@@ -163,9 +237,28 @@ extension IntegrationTests {
                 #expect(explained.contains("veth0 192.0.2.9/24"))
                 let json = try Command.run([ctl, "--socket", daemon.socketPath, "status", "--json"])
                 #expect(json.contains("\"synced\":true"))
+                // The usual failures, in plain words, with EX_UNAVAILABLE.
                 let missing = try Command.runAllowingFailure([ctl, "--socket", "/nonexistent/io.bindwatch", "status"])
                 #expect(missing.status == 69)
-                #expect(missing.error.contains("cannot talk to bindwatchd"))
+                #expect(
+                    missing.error == "bindwatchctl: bindwatchd is not running: no socket at /nonexistent/io.bindwatch\n"
+                )
+                let stale = "\(daemon.directory)/stale.sock"
+                let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(listener) }
+                var address = unixAddress(stale)
+                _ = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    }
+                }
+                let refused = try Command.runAllowingFailure([ctl, "--socket", stale, "list"])
+                #expect(refused.status == 69)
+                #expect(refused.error == "bindwatchctl: bindwatchd is not running: nothing listens on \(stale)\n")
+                let forbidden = try Command.runAllowingFailure(
+                    ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ctl, "--socket", stale, "list"])
+                #expect(forbidden.status == 69)
+                #expect(forbidden.error.contains("permission denied"), "\(forbidden.error)")
             }
         }
     }

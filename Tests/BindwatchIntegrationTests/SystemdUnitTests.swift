@@ -36,6 +36,10 @@ extension IntegrationTests {
             "systemd-analyze verify is clean",
             arguments: [
                 ("bindwatchd.service", nil), ("bindwatch-wait@.service", "bindwatch-wait@eth0.service"),
+                ("bindwatch-wait-online.service", nil),
+                // verify cannot read a file whose name has a ":" (it reports "Couldn't process
+                // aliases"); systemd itself takes bindwatch-wait-address@2001:db8::1.service.
+                ("bindwatch-wait-address@.service", "bindwatch-wait-address@192.0.2.1.service"),
             ] as [(String, String?)])
         func verify(unit: String, instance: String?) throws {
             let (directory, path) = try unitCopy(unit, as: instance)

@@ -13,6 +13,8 @@ public actor AddressTable {
         var addresses: [LinkAddressKey: AddressRecord] = [:]
         /// Peers and labels of the few addresses that have them (`AddressRecord.Details.hasExtras`).
         var extras: [LinkAddressKey: AddressExtras] = [:]
+        /// What settled waits ask about this link, kept current by `remember` and `forget`.
+        var counts = SettlementCounts()
 
         func extras(for key: LinkAddressKey, _ record: AddressRecord) -> AddressExtras? {
             record.details.contains(.hasExtras) ? extras[key] : nil
@@ -60,7 +62,8 @@ public actor AddressTable {
         package var linksCameUp: [Int32] = []
     }
 
-    private var links: [Int32: LinkEntry] = [:]
+    // Internal rather than private: the settled waits' extension reads it.
+    var links: [Int32: LinkEntry] = [:]
     private var policy: BindPolicy
     private let logger: Logger
     private let eventEncoder: (@Sendable (TableEvent) -> ByteBuffer)?
@@ -80,13 +83,27 @@ public actor AddressTable {
     private var netlinkMessages = 0
     private var malformedMessages = 0
     private var resyncs = 0
-    private var synced = false
+    private(set) var synced = false
     private var isReady = false
     private nonisolated let readiness = OneShotSignal()
     /// Every change once the initial dump is in, unfiltered; nil when the log is off.
     private var eventLog: EventLogWriter?
     /// See `batchTimestamp()`.
     private var batchTime: String?
+
+    // The settled waits' state (AddressTable+SettledWaits.swift).
+    var settledWaits: [UInt64: SettledWait] = [:]
+    var nextSettledWaitID: UInt64 = 0
+    /// Set when something a settled wait depends on changed since they were last looked at.
+    var settledWaitsNeedLook = false
+    /// Waits for one address, by address: a change to another address does not concern them.
+    var settledWaitTargets: [IPAddress: Int] = [:]
+    /// Waits for a set of addresses, which any change may concern.
+    var settledWaitsWithoutTarget = 0
+    var dumpProgress = DumpProgress()
+    /// Asks the netlink monitor for a dump of every address; see `registerSettledWait`.
+    var freshDumpRequester: (@Sendable (UInt64) -> Void)?
+    var freshDumpsRequested: UInt64 = 0
 
     public init(
         policy: BindPolicy = BindPolicy(),
@@ -121,7 +138,10 @@ public actor AddressTable {
         }
     }
 
-    func setSynced(_ synced: Bool) { self.synced = synced }
+    func setSynced(_ synced: Bool) {
+        self.synced = synced
+        if synced { lookAtSettledWaits() }
+    }
     func countResync() { resyncs += 1 }
 
     /// Ends a full resync: removes what the dumps did not confirm, and logs a `resync` line
@@ -129,7 +149,7 @@ public actor AddressTable {
     package func finishResync(sweep: UInt32, synced: Bool) -> Int {
         let wasReady = isReady
         let removed = endSweep(sweep)
-        self.synced = synced
+        setSynced(synced)
         if wasReady {
             logDaemonEvent(.resync) { json in json.field("removed", removed) }
         } else {
@@ -216,7 +236,7 @@ public actor AddressTable {
             let stale = entry.addresses.filter { $0.value.confirmedSweep != sweep }
             for (key, record) in stale {
                 removed += 1
-                forget(record)
+                forget(record, key, in: &entry)
                 if isObserved {
                     publish(before: entry.published(key, record, now: now), after: nil)
                 } else {
@@ -241,7 +261,15 @@ public actor AddressTable {
             case .address(let message):
                 apply(message, now: now)
             case .link(let message):
-                if apply(message, now: now) { outcome.linksCameUp.append(message.ifindex) }
+                if apply(message, now: now) {
+                    outcome.linksCameUp.append(message.ifindex)
+                    // The kernel made a link-local address it will not announce until DAD
+                    // ends: no settled wait may end before the link's dump shows it.
+                    awaitDump(of: message.ifindex)
+                }
+            case .prefix(let prefix) where prefix.ifindex > 0:
+                // Likewise the SLAAC address the prefix made.
+                awaitDump(of: prefix.ifindex)
             case .malformed:
                 malformedMessages += 1
             case .prefix, .done, .error, .other:
@@ -262,7 +290,7 @@ public actor AddressTable {
         if message.isDeletion {
             guard let old = entry.addresses.removeValue(forKey: key) else { return }
             entry.shrinkIfSparse()
-            forget(old)
+            forget(old, key, in: &entry)
             if isObserved { publish(before: entry.published(key, old, now: now), after: nil) } else { generation += 1 }
             if old.details.contains(.hasExtras) { entry.extras[key] = nil }
             return
@@ -281,8 +309,8 @@ public actor AddressTable {
             type: type, precedence: precedence, sweep: sweep, hasExtras: extras != nil)
         entry.addresses[key] = record
         if extras != previousExtras { entry.extras[key] = extras }
-        if let previous { forget(previous) }
-        remember(record)
+        if let previous { forget(previous, key, in: &entry) }
+        remember(record, key, in: &entry)
         if let previous {
             guard
                 !record.isSameExceptLifetimes(
@@ -350,8 +378,8 @@ public actor AddressTable {
                     entry.extras[key, default: AddressExtras(peer: nil, label: nil)].label = old.name
                 }
                 entry.addresses.values[index] = updated
-                forget(record)
-                remember(updated)
+                forget(record, key, in: &entry)
+                remember(updated, key, in: &entry)
                 if let before {
                     publish(before: before, after: entry.published(key, updated, now: now))
                 } else if isChange {
@@ -372,9 +400,9 @@ public actor AddressTable {
     }
 
     private func removeLink(_ ifindex: Int32, now: MonotonicInstant) -> Int {
-        guard let entry = links.removeValue(forKey: ifindex) else { return 0 }
+        guard var entry = links.removeValue(forKey: ifindex) else { return 0 }
         for (key, record) in entry.addresses {
-            forget(record)
+            forget(record, key, in: &entry)
             if isObserved {
                 publish(before: entry.published(key, record, now: now), after: nil)
             } else {
@@ -406,8 +434,8 @@ public actor AddressTable {
                     type: record.type)
                 guard updated.reasons != record.reasons else { continue }
                 entry.addresses.values[index] = updated
-                forget(record)
-                remember(updated)
+                forget(record, key, in: &entry)
+                remember(updated, key, in: &entry)
                 publish(before: entry.published(key, record, now: now), after: entry.published(key, updated, now: now))
             }
         }
@@ -465,21 +493,27 @@ public actor AddressTable {
 
     // MARK: Counting and publishing
 
-    private func remember(_ record: AddressRecord) {
+    private func remember(_ record: AddressRecord, _ key: LinkAddressKey, in entry: inout LinkEntry) {
         addressCount += 1
         largestAddressCount = max(largestAddressCount, addressCount)
         if record.reasons.isEmpty { bindableCount += 1 }
+        entry.counts.count(record, family: key.local.family, adding: true)
+        noteChangeForSettledWaits(key.local)
     }
 
-    private func forget(_ record: AddressRecord) {
+    private func forget(_ record: AddressRecord, _ key: LinkAddressKey, in entry: inout LinkEntry) {
         addressCount -= 1
         if record.reasons.isEmpty { bindableCount -= 1 }
+        entry.counts.count(record, family: key.local.family, adding: false)
+        noteChangeForSettledWaits(key.local)
     }
 
-    /// Writes the batch's event-log lines out; the next batch takes a new timestamp.
+    /// Writes the batch's event-log lines out; the next batch takes a new timestamp. Settled
+    /// waits look at the table between batches, never inside one.
     private func endBatch() {
         eventLog?.flush()
         batchTime = nil
+        if settledWaitsNeedLook { lookAtSettledWaits() }
     }
 
     /// Whether anyone sees a change: a subscriber, or the event log once it has started.

@@ -52,8 +52,10 @@ public enum BindwatchDaemon {
         serverConfiguration.socketMode = settings.socketMode
         serverConfiguration.limits = .init(perUser: settings.maxConnectionsPerUser, total: settings.maxConnections)
         let statistics = ServerStatistics(limits: serverConfiguration.limits)
+        let reloader = ConfigurationReloader(table: table, current: settings, load: reload, logger: logger)
         let server = VarlinkServer(
-            configuration: serverConfiguration, table: table, statistics: statistics, logger: logger)
+            configuration: serverConfiguration, table: table, statistics: statistics, reloader: reloader,
+            logger: logger)
         let notifier = SystemdNotifier(
             environment: environment, table: table, listening: server.listening, logger: logger)
 
@@ -67,9 +69,7 @@ public enum BindwatchDaemon {
                 ]
                     + (signals.reload.map { signal in
                         [
-                            .init(
-                                service: ReloadService(
-                                    signal: signal, table: table, current: settings, load: reload, logger: logger))
+                            .init(service: ReloadService(signal: signal, reloader: reloader))
                         ]
                     } ?? [])
                     + (signals.termination.map { signal in

@@ -1,8 +1,9 @@
 /// Decides which dump runs next on the monitor's socket and what a finished one means.
 ///
 /// The kernel runs one dump per socket at a time (a second request gets EBUSY), so dumps are
-/// queued: a full resync (links, then every address) and per-link address dumps. Replies are
-/// told apart from events by sequence number and port id.
+/// queued: a full resync (links, then every address), fresh dumps of every address for
+/// settled waits, and per-link address dumps. Replies are told apart from events by sequence
+/// number and port id.
 struct DumpScheduler {
     enum Kind: Equatable, CustomStringConvertible {
         case links
@@ -34,6 +35,8 @@ struct DumpScheduler {
         /// attempts ran out and the next try waits for `retryLater`.
         case resyncFailed(willRetrySoon: Bool)
         case linkDumpComplete
+        /// A dump of every address for settled waits ended (see `progress`).
+        case freshDumpComplete
     }
 
     struct Finished: Equatable {
@@ -52,6 +55,10 @@ struct DumpScheduler {
     private struct Current {
         var request: Request
         var interrupted = false
+        /// A dump of every address: the fresh-dump requests it answers once it ends cleanly,
+        /// and the per-link dumps it replaced.
+        var freshDumpsCovered: UInt64 = 0
+        var linkDumpsCovered: [Int32] = []
     }
 
     let portID: UInt32
@@ -66,6 +73,9 @@ struct DumpScheduler {
     private var failedAttempts = 0
     private var linkDumps: [Int32] = []
     private var scheduledRetry: Duration?
+    /// Fresh dumps asked for, and answered, by number (see `requestFreshDump`).
+    private var freshDumpsRequested: UInt64 = 0
+    private var freshDumpsCompleted: UInt64 = 0
 
     /// `firstSequence`: the first dump's number (0 is skipped: events carry it).
     init(
@@ -87,6 +97,24 @@ struct DumpScheduler {
         if !linkDumps.contains(ifindex) { linkDumps.append(ifindex) }
     }
 
+    /// A dump of every address that starts from now on, for a settled wait; requests are
+    /// numbered, and one dump answers every request made before it started.
+    mutating func requestFreshDump(number: UInt64) {
+        freshDumpsRequested = max(freshDumpsRequested, number)
+    }
+
+    /// What the table cannot know yet: it must not call a wait settled before these dumps end.
+    var progress: DumpProgress {
+        var links = Set(linkDumps)
+        if let current {
+            links.formUnion(current.linkDumpsCovered)
+            if case .addresses(let ifindex) = current.request.kind, ifindex != 0 { links.insert(ifindex) }
+        }
+        return DumpProgress(
+            linksAwaitingDump: links, resyncRunning: resync != nil || resyncRequested,
+            freshDumpsCompleted: freshDumpsCompleted)
+    }
+
     /// The delay before a failed resync is retried, once; the monitor sleeps then feeds
     /// `.retryResync` back in.
     mutating func takeScheduledRetry() -> Duration? {
@@ -106,25 +134,33 @@ struct DumpScheduler {
     /// The next dump to send, or nil while one runs or nothing is queued.
     mutating func nextRequest() -> Request? {
         guard current == nil else { return nil }
-        let request: Request
         if let resync, !resync.addressesRequested {
             self.resync?.addressesRequested = true
-            // This dump of every address starts after the per-link ones asked so far, so it
-            // covers them: at start-up every link that is up asked for one, and each would
-            // dump its addresses a second time.
-            linkDumps.removeAll()
-            request = Request(kind: .addresses(ifindex: 0), sequence: nextSequence(), startsResync: false)
+            return startDumpOfEveryAddress()
         } else if resyncRequested {
             resyncRequested = false
             resync = Resync()
-            request = Request(kind: .links, sequence: nextSequence(), startsResync: true)
+            let request = Request(kind: .links, sequence: nextSequence(), startsResync: true)
+            current = Current(request: request)
+            return request
+        } else if freshDumpsRequested > freshDumpsCompleted {
+            return startDumpOfEveryAddress()
         } else if !linkDumps.isEmpty {
-            request = Request(
+            let request = Request(
                 kind: .addresses(ifindex: linkDumps.removeFirst()), sequence: nextSequence(), startsResync: false)
-        } else {
-            return nil
+            current = Current(request: request)
+            return request
         }
-        current = Current(request: request)
+        return nil
+    }
+
+    /// This dump starts after the per-link ones asked so far, so it covers them: at start-up
+    /// every link that is up asked for one, and each would dump its addresses a second time.
+    /// It answers the fresh-dump requests made so far too.
+    private mutating func startDumpOfEveryAddress() -> Request {
+        let request = Request(kind: .addresses(ifindex: 0), sequence: nextSequence(), startsResync: false)
+        current = Current(request: request, freshDumpsCovered: freshDumpsRequested, linkDumpsCovered: linkDumps)
+        linkDumps.removeAll()
         return request
     }
 
@@ -138,14 +174,25 @@ struct DumpScheduler {
         guard let finished = current else { return nil }
         current = nil
         let broken = failed || finished.interrupted
-        // Per-link dumps run only between resyncs, so a running resync owns this dump.
+        if broken {
+            // What it replaced must still be dumped (a resync that failed is retried anyway).
+            for ifindex in finished.linkDumpsCovered { requestLinkDump(ifindex: ifindex) }
+        } else {
+            freshDumpsCompleted = max(freshDumpsCompleted, finished.freshDumpsCovered)
+        }
+        // Other dumps run only between resyncs, so a running resync owns this dump.
         guard var resync else {
+            guard case .addresses(let ifindex) = finished.request.kind, ifindex != 0 else {
+                // A fresh dump: an interrupted one runs again (its requests are still open).
+                // One that failed becomes a resync, which retries with a backoff and whose
+                // dump of every address answers the requests too.
+                if failed { resyncRequested = true }
+                return Finished(kind: finished.request.kind, outcome: .freshDumpComplete, attempt: 0)
+            }
             // An interrupted per-link dump may have missed an address the kernel will not
             // announce (still tentative): dump that link again. A failed one (ENODEV: the
             // link is gone) is not retried.
-            if finished.interrupted && !failed, case .addresses(let ifindex) = finished.request.kind {
-                requestLinkDump(ifindex: ifindex)
-            }
+            if finished.interrupted && !failed { requestLinkDump(ifindex: ifindex) }
             return Finished(kind: finished.request.kind, outcome: .linkDumpComplete, attempt: 0)
         }
         let attempt = failedAttempts + 1

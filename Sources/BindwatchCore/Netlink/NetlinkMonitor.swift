@@ -63,6 +63,7 @@ public final class NetlinkMonitor: Service {
         receiver.start(yielding: continuation)
         // On cancellation as on graceful shutdown; the thread closes the socket as it exits.
         defer { receiver.stop() }
+        await table.setFreshDumpRequester { number in continuation.yield(.freshDumpRequested(number)) }
 
         logger.debug("Netlink receive buffer", metadata: ["bytes": "\((try? socket.receiveBufferSize()) ?? -1)"])
         // A passed socket may still hold replies to a dump of an earlier run, with the same port
@@ -76,6 +77,7 @@ public final class NetlinkMonitor: Service {
                 state.requestFullResync()
                 try await startNextDump(&state)
                 scheduleRetry(&state, in: &group, continuation: continuation)
+                var reportedProgress = DumpProgress()
                 for await input in inputs {
                     switch input {
                     case .datagram(let datagram):
@@ -86,11 +88,19 @@ public final class NetlinkMonitor: Service {
                         state.requestFullResync()
                     case .retryResync:
                         state.requestFullResync()
+                    case .freshDumpRequested(let number):
+                        state.requestFreshDump(number: number)
                     case .failed(let error):
                         throw error
                     }
                     try await startNextDump(&state)
                     scheduleRetry(&state, in: &group, continuation: continuation)
+                    // Settled waits must not end while a dump may still show them an address.
+                    let progress = state.progress
+                    if progress != reportedProgress {
+                        await table.updateDumpProgress(progress)
+                        reportedProgress = progress
+                    }
                 }
                 group.cancelAll()
             }
@@ -178,7 +188,7 @@ public final class NetlinkMonitor: Service {
                 await table.markReady()
                 logger.error("Resync attempts ran out; serving with synced=false until a later retry")
             }
-        case .linkDumpComplete:
+        case .linkDumpComplete, .freshDumpComplete:
             break
         }
     }

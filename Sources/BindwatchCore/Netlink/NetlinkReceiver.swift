@@ -9,6 +9,8 @@ public enum NetlinkInput: Sendable {
     case eventsLost
     /// A scheduled resync retry is due (yielded by the monitor itself).
     case retryResync
+    /// A settled wait needs a dump of every address that starts from now (yielded by the table).
+    case freshDumpRequested(UInt64)
     case failed(NetlinkError)
 }
 

@@ -5,10 +5,31 @@ import Logging
 import SystemPackage
 import Yams
 
-/// A setting that could not be used; names the key and where its value came from.
-public struct SettingsError: Error, CustomStringConvertible, Sendable {
+/// A setting that could not be used: which key, where its value came from, and what is wrong.
+public struct SettingsError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The YAML key (`policy.link`), whichever source gave the value; nil when the problem is
+    /// the file as a whole (it cannot be read or parsed).
+    public let key: String?
+    /// `config file /etc/bindwatch/bindwatch.yaml`, `environment variable BINDWATCH_POLICY_LINK`
+    /// or `flag --link`.
+    public let source: String
+    public let problem: String
+    /// One line for a log or a terminal.
     public let message: String
     public var description: String { message }
+
+    init(key: String?, source: String, problem: String, message: String) {
+        self.key = key
+        self.source = source
+        self.problem = problem
+        self.message = message
+    }
+
+    static func unreadable(_ path: String, _ error: any Error) -> SettingsError {
+        SettingsError(
+            key: nil, source: "config file \(path)", problem: "\(error)",
+            message: "cannot read config file \(path): \(error)")
+    }
 }
 
 extension DaemonSettings {
@@ -46,7 +67,7 @@ extension DaemonSettings {
                     filePath: FilePath(path), allowMissing: sources.configPath == nil)
             }
         } catch {
-            throw SettingsError(message: "cannot read config file \(path): \(error)")
+            throw SettingsError.unreadable(path, error)
         }
         var flagValues: [AbsoluteConfigKey: ConfigValue] = [:]
         for (key, content) in sources.flags {
@@ -169,24 +190,27 @@ extension DaemonSettings {
         do {
             node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
         } catch {
-            throw SettingsError(message: "cannot read config file \(path): \(error)")
+            throw SettingsError.unreadable(path, error)
         }
         guard let node else { return }
         let known = Set(SettingKey.all.map(\.path))
+        func unknownKey(_ key: String) -> SettingsError {
+            SettingsError(
+                key: key, source: "config file \(path)", problem: "unknown key",
+                message: "unknown key \(key) in config file \(path)")
+        }
         let sections = Set(known.compactMap { $0.split(separator: ".").dropLast().joined(separator: ".") })
         func visit(_ node: Node, prefix: String) throws {
             guard let mapping = node.mapping else {
                 if sections.contains(prefix) {
-                    throw SettingsError(message: "\(prefix) in config file \(path) must be a mapping of settings")
+                    throw SettingsError(
+                        key: prefix, source: "config file \(path)", problem: "must be a mapping of settings",
+                        message: "\(prefix) in config file \(path) must be a mapping of settings")
                 }
-                if !prefix.isEmpty && !known.contains(prefix) {
-                    throw SettingsError(message: "unknown key \(prefix) in config file \(path)")
-                }
+                if !prefix.isEmpty && !known.contains(prefix) { throw unknownKey(prefix) }
                 return
             }
-            if !prefix.isEmpty && !sections.contains(prefix) {
-                throw SettingsError(message: "unknown key \(prefix) in config file \(path)")
-            }
+            if !prefix.isEmpty && !sections.contains(prefix) { throw unknownKey(prefix) }
             for (key, value) in mapping {
                 let name = key.string ?? "\(key)"
                 try visit(value, prefix: prefix.isEmpty ? name : "\(prefix).\(name)")
@@ -222,7 +246,7 @@ struct SettingsLookup {
             do {
                 result = try layer.provider.value(forKey: absolute, type: type)
             } catch {
-                throw SettingsError(message: "\(describe(key, in: layer.name)): expected \(type.rawValue) (\(error))")
+                throw Self.error(key, in: layer.name, "expected \(type.rawValue) (\(error))")
             }
             if let value = result.value { return (value.content, layer.name) }
         }
@@ -233,14 +257,24 @@ struct SettingsLookup {
         // Which layer gave the value: look it up again as whatever type it holds.
         let types: [ConfigType] = [.string, .stringArray, .int, .bool]
         let source = types.lazy.compactMap { type in (try? self.content(key, type))??.1 }.first
-        return SettingsError(message: "\(describe(key, in: source ?? "settings")): expected \(expected)")
+        return Self.error(key, in: source ?? "settings", "expected \(expected)")
     }
 
-    private func describe(_ key: SettingKey, in source: String) -> String {
-        switch source {
-        case "flag": "invalid value for \(key.flag)"
-        case "environment": "invalid value for \(key.environmentVariable)"
-        default: "invalid value for \(key.path) in \(source)"
+    /// `layer`: a layer's name, "flag", "environment" or "config file PATH".
+    private static func error(_ key: SettingKey, in layer: String, _ problem: String) -> SettingsError {
+        switch layer {
+        case "flag":
+            SettingsError(
+                key: key.path, source: "flag \(key.flag)", problem: problem,
+                message: "invalid value for \(key.flag): \(problem)")
+        case "environment":
+            SettingsError(
+                key: key.path, source: "environment variable \(key.environmentVariable)", problem: problem,
+                message: "invalid value for \(key.environmentVariable): \(problem)")
+        default:
+            SettingsError(
+                key: key.path, source: layer, problem: problem,
+                message: "invalid value for \(key.path) in \(layer): \(problem)")
         }
     }
 
@@ -272,6 +306,6 @@ struct SettingsLookup {
     }
 
     private func mismatch(_ key: SettingKey, _ source: String, _ expected: String) -> SettingsError {
-        SettingsError(message: "\(describe(key, in: source)): expected \(expected)")
+        Self.error(key, in: source, "expected \(expected)")
     }
 }

@@ -41,4 +41,17 @@ public struct DaemonSettings: Sendable, Equatable {
         }
         return "/etc/bindwatch/bindwatch.yaml"
     }
+
+    /// The settings that differ from `applied` and that a reload cannot change: the socket,
+    /// the netlink buffer and the connection limits are set up once, at start.
+    public func changedRestartOnlySettings(since applied: DaemonSettings) -> [SettingKey] {
+        var keys: [SettingKey] = []
+        if socketPath != applied.socketPath { keys.append(.socketPath) }
+        if socketMode != applied.socketMode { keys.append(.socketMode) }
+        if netlinkReceiveBuffer != applied.netlinkReceiveBuffer { keys.append(.netlinkReceiveBuffer) }
+        if maxConnectionsPerUser != applied.maxConnectionsPerUser { keys.append(.maxConnectionsPerUser) }
+        if maxConnections != applied.maxConnections { keys.append(.maxConnections) }
+        if logLevel != applied.logLevel { keys.append(.logLevel) }
+        return keys
+    }
 }

@@ -57,11 +57,33 @@ enum InterfaceDescription {
           event: ?Event
         )
 
-        # Answers once a bindable address matches (at once if one does), else fails with Timeout
-        # after timeout seconds (none: no limit). Without address, loopback and host-scope
-        # addresses do not match.
-        method Wait(family: ?string, interface: ?string, address: ?string, timeout: ?float) -> (
-          address: Address
+        # Without settled: answers once a bindable address matches (at once if one does). Without
+        # address, loopback and host-scope addresses do not match. scope (global, site or link): the
+        # address must have at least this scope.
+        # With settled: true, answers once the filtered set is settled: no address of it is pending
+        # (tentative or optimistic, DAD still running, on a link the policy accepts) and at least one
+        # is bindable (of at least scope). Loopback and host-scope addresses count only when interface
+        # or address names them. The answer reflects a dump of the kernel's addresses made after the
+        # call arrived. addresses: every bindable address of the set, best first; address: the first.
+        # Either way, fails with Timeout after timeout seconds (none: no limit).
+        method Wait(
+          family: ?string,
+          interface: ?string,
+          address: ?string,
+          timeout: ?float,
+          settled: ?bool,
+          scope: ?string
+        ) -> (
+          address: Address,
+          addresses: ?[]Address
+        )
+
+        # Rereads the settings (file, environment, flags), as SIGHUP does, and applies the policy and
+        # the event log's settings. Root and the daemon's own user only. addressEvents: the changes
+        # the new policy made. restartRequired: changed keys that take effect only after a restart.
+        method Reload() -> (
+          addressEvents: int,
+          restartRequired: []string
         )
 
         # eventLog: the event log's path, null when it is off. eventLogLinesDropped: lines it could
@@ -159,7 +181,8 @@ enum InterfaceDescription {
           addresses: []AddressExplanation
         )
 
-        error Timeout ()
+        # pending: for a settled Wait, the addresses of its set still in DAD.
+        error Timeout (pending: ?[]Address)
 
         # A List reply would exceed the 16 MiB message limit; call it with more.
         error TooLarge (addresses: int)
@@ -172,6 +195,18 @@ enum InterfaceDescription {
 
         # Explain was given an address this host does not have.
         error NoSuchAddress ()
+
+        # More than 64 calls were queued behind a Watch, which ends with this error; the calls queued
+        # are answered, then the connection is closed.
+        error TooManyCalls (limit: int)
+
+        # Reload is for root and the daemon's own user.
+        error PermissionDenied ()
+
+        # The settings were refused and the old ones stay in force. key: the YAML key at fault, if
+        # one is (the flag or environment variable is named in source); source: where the value or
+        # file came from; problem: what is wrong.
+        error InvalidConfiguration (key: ?string, source: string, problem: string)
 
         """#
 

@@ -5,6 +5,7 @@ import NIOCore
 struct VarlinkConnection {
     let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
     let dispatcher: VarlinkDispatcher
+    let peer: PeerCredentials
     let logger: Logger
     /// Calls a client may pipeline behind the one being answered.
     static let maximumQueuedCalls = 64
@@ -16,26 +17,34 @@ struct VarlinkConnection {
 
     /// Never throws: a connection's failure is logged and closes that connection only.
     func run() async {
+        // Gone means closed for good: a client that only shut its sending side down
+        // (end of input) still reads the answers to the calls it sent.
+        let peerGone = OneShotSignal()
+        channel.channel.closeFuture.whenComplete { _ in peerGone.fire() }
+        let tooManyCalls = OneShotSignal()
         do {
             try await channel.executeThenClose { inbound, outbound in
                 let sink = Outbound(writer: outbound)
                 // Calls wait until the first dump is in the table.
                 await dispatcher.table.waitUntilReady()
                 try Task.checkCancellation()
-                let peerClosed = OneShotSignal()
+                let signals = VarlinkDispatcher.ConnectionSignals(
+                    peer: peer, peerGone: peerGone, tooManyCalls: tooManyCalls)
                 let (frames, framesContinuation) = AsyncStream.makeStream(
                     of: Result<ByteBuffer, any Error>.self, bufferingPolicy: .bufferingOldest(Self.maximumQueuedCalls))
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    // Reading goes on while a Watch streams, so a client that hangs up is noticed.
+                    // Reading goes on while a call is answered, so that a Watch notices more calls
+                    // queued behind it than it may hold up.
                     group.addTask {
                         do {
                             for try await frame in inbound {
                                 if case .dropped = framesContinuation.yield(.success(frame)) {
-                                    // Too many calls queued behind a slow one: answer those taken,
-                                    // then close rather than silently skip some.
+                                    // Too many calls queued behind a slow one: stop taking more,
+                                    // answer those taken, then close.
                                     logger.warning(
                                         "Closing a connection that queued too many calls",
                                         metadata: ["limit": "\(Self.maximumQueuedCalls)"])
+                                    tooManyCalls.fire()
                                     break
                                 }
                             }
@@ -43,11 +52,10 @@ struct VarlinkConnection {
                             framesContinuation.yield(.failure(error))
                         }
                         framesContinuation.finish()
-                        peerClosed.fire()
                     }
                     defer { group.cancelAll() }
                     for await frame in frames {
-                        guard case .ready = try await process(frame, sink: sink, peerClosed: peerClosed) else { break }
+                        guard case .ready = try await process(frame, sink: sink, signals: signals) else { break }
                     }
                 }
             }
@@ -56,9 +64,9 @@ struct VarlinkConnection {
         }
     }
 
-    private func process(_ frame: Result<ByteBuffer, any Error>, sink: some ReplySink, peerClosed: OneShotSignal)
-        async throws -> VarlinkDispatcher.Completion
-    {
+    private func process(
+        _ frame: Result<ByteBuffer, any Error>, sink: some ReplySink, signals: VarlinkDispatcher.ConnectionSignals
+    ) async throws -> VarlinkDispatcher.Completion {
         let request: VarlinkRequest
         do {
             let message = try frame.get()
@@ -72,6 +80,6 @@ struct VarlinkConnection {
             return .close
         }
         logger.trace("Call", metadata: ["method": "\(request.method)"])
-        return try await dispatcher.handle(request, sink: sink, peerClosed: peerClosed, logger: logger)
+        return try await dispatcher.handle(request, sink: sink, signals: signals, logger: logger)
     }
 }

@@ -19,6 +19,31 @@ struct VarlinkDispatcher: Sendable {
     let table: AddressTable
     let statistics: ServerStatistics
     let startedAt: MonotonicInstant
+    let reloader: ConfigurationReloader?
+    /// The daemon's own user, which may call `Reload` as root may.
+    let daemonUser: UInt32
+
+    init(
+        table: AddressTable, statistics: ServerStatistics, startedAt: MonotonicInstant,
+        reloader: ConfigurationReloader? = nil, daemonUser: UInt32 = 0
+    ) {
+        self.table = table
+        self.statistics = statistics
+        self.startedAt = startedAt
+        self.reloader = reloader
+        self.daemonUser = daemonUser
+    }
+
+    /// What a call on a connection may have to give way to.
+    struct ConnectionSignals: Sendable {
+        /// Who the client is (SO_PEERCRED).
+        var peer: PeerCredentials
+        /// The client closed the connection for good (not just its sending side).
+        var peerGone: OneShotSignal
+        /// The client queued more calls than the connection holds: a Watch, which would never
+        /// end, ends so that the calls taken get their answers.
+        var tooManyCalls: OneShotSignal
+    }
 
     enum Completion {
         /// The connection may take another call.
@@ -27,7 +52,8 @@ struct VarlinkDispatcher: Sendable {
         case close
     }
 
-    func handle(_ request: VarlinkRequest, sink: some ReplySink, peerClosed: OneShotSignal, logger: Logger) async throws
+    func handle(_ request: VarlinkRequest, sink: some ReplySink, signals: ConnectionSignals, logger: Logger)
+        async throws
         -> Completion
     {
         do {
@@ -41,13 +67,16 @@ struct VarlinkDispatcher: Sendable {
             case "io.bindwatch.List":
                 try await list(request, sink)
             case "io.bindwatch.Watch":
-                return try await watch(request, sink, peerClosed: peerClosed, logger: logger)
+                return try await watch(request, sink, signals: signals, logger: logger)
             case "io.bindwatch.Wait":
-                try await wait(request, sink, peerClosed: peerClosed)
+                try await wait(request, sink, peerGone: signals.peerGone)
             case "io.bindwatch.Classify":
                 try await reply(request, sink, try classify(request))
             case "io.bindwatch.Explain":
                 try await reply(request, sink, try await explain(request))
+            case "io.bindwatch.Reload":
+                _ = try VarlinkParameters(request.parameters, allowed: [])
+                try await reply(request, sink, try await reload(by: signals.peer, logger: logger))
             case "io.bindwatch.GetStatus":
                 _ = try VarlinkParameters(request.parameters, allowed: [])
                 try await reply(request, sink, await getStatus())
@@ -141,7 +170,7 @@ struct VarlinkDispatcher: Sendable {
         } while start < addresses.count
     }
 
-    private func watch(_ request: VarlinkRequest, _ sink: some ReplySink, peerClosed: OneShotSignal, logger: Logger)
+    private func watch(_ request: VarlinkRequest, _ sink: some ReplySink, signals: ConnectionSignals, logger: Logger)
         async throws -> Completion
     {
         let filter = try VarlinkParameters(request.parameters, allowed: ["family", "interface", "all"]).filter()
@@ -156,9 +185,10 @@ struct VarlinkDispatcher: Sendable {
                         subscription.consumed(item)
                     }
                 }
-                group.addTask { await peerClosed.wait() }
+                group.addTask { await signals.peerGone.wait() }
                 // A client that stopped reading leaves the writer above stuck; cancel it.
                 group.addTask { await subscription.overflowSignal.wait() }
+                group.addTask { await signals.tooManyCalls.wait() }
                 try await group.next()
                 group.cancelAll()
             }
@@ -169,80 +199,125 @@ struct VarlinkDispatcher: Sendable {
         await table.unsubscribe(subscription)
         if subscription.overflowed {
             logger.warning("Closed a Watch connection whose client stopped reading")
+            return .close
+        }
+        if signals.tooManyCalls.hasFired && !signals.peerGone.hasFired {
+            // An error ends a stream: the calls queued behind it are answered next.
+            try await sink.send(VarlinkReply.error(.tooManyCalls(limit: VarlinkConnection.maximumQueuedCalls)))
+            return .ready
         }
         return .close
     }
 
-    private func wait(_ request: VarlinkRequest, _ sink: some ReplySink, peerClosed: OneShotSignal) async throws {
+    private func wait(_ request: VarlinkRequest, _ sink: some ReplySink, peerGone: OneShotSignal) async throws {
         let parameters = try VarlinkParameters(
-            request.parameters, allowed: ["family", "interface", "address", "timeout"])
-        var zonedFilter = try parameters.filter()
-        let text = try parameters.string("address")
-        let parts = text?.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
-        let target = try parts.map { parts throws(VarlinkError) in
-            guard let parsed = IPAddress(String(parts[0])) else {
-                throw VarlinkError.invalidAddress("\"\(text!.prefix(64))\" is not an IPv4 or IPv6 address")
-            }
-            return parsed
+            request.parameters, allowed: ["family", "interface", "address", "timeout", "settled", "scope"])
+        let wait = try WaitParameters(parameters)
+        let answer: WaitAnswer?
+        if wait.settled {
+            answer = try await waitUntilSettled(wait, peerGone: peerGone)
+        } else {
+            answer = try await waitForFirstMatch(wait, peerGone: peerGone)
         }
-        if let parts, parts.count == 2 {
-            // A zone (fe80::1%eth0) names the interface the address must be on.
-            let zone = String(parts[1])
-            guard !zone.isEmpty, zonedFilter.interface == nil || zonedFilter.interface == zone else {
-                throw VarlinkError.invalidParameter("address")
-            }
-            zonedFilter.interface = zone
-        }
-        let timeout = try parameters.number("timeout")
-        if let timeout, !(timeout >= 0 && timeout <= 1e9) { throw VarlinkError.invalidParameter("timeout") }
+        // The client went away: nobody to answer.
+        guard let answer else { return }
+        try await reply(
+            request, sink,
+            VarlinkReply.message { json in
+                json.key("address")
+                answer.first.write(to: &json)
+                if let all = answer.all {
+                    json.key("addresses")
+                    json.beginArray()
+                    for address in all { address.write(to: &json) }
+                    json.endArray()
+                }
+            })
+    }
 
-        let filter = zonedFilter
-        let matches: @Sendable (Address) -> Bool = { address in
-            guard address.isBindable && filter.matches(address) else { return false }
-            if let target { return address.address == target }
-            return !address.address.isLoopback && address.scope != .host
-        }
+    private struct WaitAnswer {
+        var first: Address
+        /// A settled wait's every bindable address, best first.
+        var all: [Address]?
+    }
 
-        let (_, snapshot, subscription) = await table.subscribe(filter, encoded: false)
+    /// Without `settled`: the first bindable address that matches, now or later.
+    private func waitForFirstMatch(_ wait: WaitParameters, peerGone: OneShotSignal) async throws -> WaitAnswer? {
+        let (_, snapshot, subscription) = await table.subscribe(wait.filter, encoded: false)
         let found: Address?
-        if let match = snapshot.first(where: matches) {
+        if let match = snapshot.first(where: wait.matches) {
             found = match
         } else {
-            found = await withTaskGroup(of: Address?.self) { group in
-                group.addTask {
-                    for await item in subscription.items {
-                        subscription.consumed(item)
-                        if item.event.kind != .removed && matches(item.event.address) { return item.event.address }
-                    }
-                    return nil
+            found = await race(timeout: wait.timeout, peerGone: peerGone) {
+                for await item in subscription.items {
+                    subscription.consumed(item)
+                    if item.event.kind != .removed && wait.matches(item.event.address) { return item.event.address }
                 }
-                group.addTask {
-                    await peerClosed.wait()
-                    return nil
-                }
-                if let timeout {
-                    group.addTask {
-                        try? await sleepOnEventLoop(for: .milliseconds(Int64(timeout * 1000)))
-                        return nil
-                    }
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                return first
+                return nil
             }
         }
         // Not cancellable and before any throw: the table must forget this subscriber.
         await table.unsubscribe(subscription)
         guard let found else {
-            if peerClosed.hasFired { return }
-            throw VarlinkError.timeout
+            if peerGone.hasFired { return nil }
+            throw VarlinkError.timeout(pending: [])
         }
-        try await reply(
-            request, sink,
-            VarlinkReply.message { json in
-                json.key("address")
-                found.write(to: &json)
-            })
+        return WaitAnswer(first: found, all: nil)
+    }
+
+    /// With `settled`: once no address of the set is in DAD and one binds.
+    private func waitUntilSettled(_ wait: WaitParameters, peerGone: OneShotSignal) async throws -> WaitAnswer? {
+        let settledWait = await table.registerSettledWait(wait.settledRequest)
+        let addresses = await race(timeout: wait.timeout, peerGone: peerGone) { await settledWait.settled() }
+        let pending = await table.endSettledWait(settledWait)
+        guard let addresses else {
+            if peerGone.hasFired { return nil }
+            throw VarlinkError.timeout(pending: pending)
+        }
+        // The table completes a wait only when one of these binds.
+        guard let first = addresses.first else { throw VarlinkError.timeout(pending: pending) }
+        return WaitAnswer(first: first, all: addresses)
+    }
+
+    /// `body`'s result, or nil once `timeout` seconds pass or the client goes away.
+    private func race<Result: Sendable>(
+        timeout: Double?, peerGone: OneShotSignal, _ body: @escaping @Sendable () async -> Result?
+    ) async -> Result? {
+        await withTaskGroup(of: Result?.self) { group in
+            group.addTask { await body() }
+            group.addTask {
+                await peerGone.wait()
+                return nil
+            }
+            if let timeout {
+                group.addTask {
+                    try? await sleepOnEventLoop(for: .milliseconds(Int64(timeout * 1000)))
+                    return nil
+                }
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Root and the daemon's own user may reload (`ExecReload=` runs as the latter).
+    private func reload(by peer: PeerCredentials, logger: Logger) async throws(VarlinkError) -> ByteBuffer {
+        guard peer.uid == 0 || peer.uid == daemonUser else {
+            logger.notice("Refused a Reload call", metadata: ["reason": "not root or the daemon's user"])
+            throw .permissionDenied
+        }
+        guard let reloader else { throw .methodNotFound("io.bindwatch.Reload") }
+        let outcome: ConfigurationReloader.Outcome
+        do {
+            outcome = try await reloader.reload()
+        } catch {
+            throw .invalidConfiguration(error)
+        }
+        return VarlinkReply.message { json in
+            json.field("addressEvents", outcome.addressEvents)
+            json.field("restartRequired", outcome.restartRequired.map(\.path))
+        }
     }
 
     private func getStatus() async -> ByteBuffer {

@@ -3,6 +3,7 @@ public struct VarlinkError: Error, Sendable, Equatable {
     public enum Value: Sendable, Equatable {
         case string(String)
         case integer(Int)
+        case addresses([Address])
     }
 
     public var name: String
@@ -30,8 +31,26 @@ public struct VarlinkError: Error, Sendable, Equatable {
     }
 
     public static let expectedMore = VarlinkError("org.varlink.service.ExpectedMore")
-    public static let timeout = VarlinkError("io.bindwatch.Timeout")
+    /// `pending`: what a settled wait still waited for, in DAD.
+    public static func timeout(pending: [Address]) -> VarlinkError {
+        VarlinkError("io.bindwatch.Timeout", pending.isEmpty ? [] : [("pending", .addresses(pending))])
+    }
     public static let noSuchAddress = VarlinkError("io.bindwatch.NoSuchAddress")
+    public static let permissionDenied = VarlinkError("io.bindwatch.PermissionDenied")
+
+    /// A refused configuration: the key (when one is to blame), where the value came from,
+    /// and what is wrong with it.
+    public static func invalidConfiguration(_ error: SettingsError) -> VarlinkError {
+        VarlinkError(
+            "io.bindwatch.InvalidConfiguration",
+            (error.key.map { [("key", Value.string($0))] } ?? [])
+                + [("source", .string(error.source)), ("problem", .string(error.problem))])
+    }
+
+    /// More calls were queued behind a Watch than a connection holds.
+    public static func tooManyCalls(limit: Int) -> VarlinkError {
+        VarlinkError("io.bindwatch.TooManyCalls", [("limit", .integer(limit))])
+    }
 
     public static func tooLarge(addresses: Int) -> VarlinkError {
         VarlinkError("io.bindwatch.TooLarge", [("addresses", .integer(addresses))])

@@ -40,6 +40,11 @@ public enum VarlinkReply {
             switch value {
             case .string(let text): json.field(name, text)
             case .integer(let number): json.field(name, number)
+            case .addresses(let addresses):
+                json.key(name)
+                json.beginArray()
+                for address in addresses { address.write(to: &json) }
+                json.endArray()
             }
         }
         json.endObject()

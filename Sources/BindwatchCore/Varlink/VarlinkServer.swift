@@ -40,12 +40,15 @@ public final class VarlinkServer: Service {
     /// Fires once the socket accepts connections.
     public let listening = OneShotSignal()
 
+    /// `reloader`: what the `Reload` call runs; without one, the call fails.
     public init(
         configuration: Configuration, table: AddressTable, statistics: ServerStatistics,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+        reloader: ConfigurationReloader? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
     ) {
         self.configuration = configuration
-        self.dispatcher = VarlinkDispatcher(table: table, statistics: statistics, startedAt: .now())
+        self.dispatcher = VarlinkDispatcher(
+            table: table, statistics: statistics, startedAt: .now(), reloader: reloader, daemonUser: getuid())
         self.group = group
         self.logger = logger
     }
@@ -149,6 +152,6 @@ public final class VarlinkServer: Service {
             break
         }
         defer { statistics.release(user: peer.uid) }
-        await VarlinkConnection(channel: connection, dispatcher: dispatcher, logger: logger).run()
+        await VarlinkConnection(channel: connection, dispatcher: dispatcher, peer: peer, logger: logger).run()
     }
 }

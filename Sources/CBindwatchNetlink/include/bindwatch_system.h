@@ -33,6 +33,11 @@ int bw_signal_open(const int *signal_numbers, int count, int *fd_out);
 // Reads one pending signal from a signalfd; returns its number or a negative errno.
 int bw_signal_read(int fd);
 
+// Unblocks the `count` signals in the calling thread and gives them their default action, so
+// that they stop the process whatever mask and dispositions its parent left it. Call it before
+// any other thread exists. Returns 0 or a negative errno.
+int bw_signal_restore_default(const int *signal_numbers, int count);
+
 // Makes glibc's malloc serve every allocation of at least `bytes` with its own mapping, given
 // back to the kernel when freed. By default the threshold rises with each such free, up to
 // 32 MiB, and large freed buffers then stay in the heap. Returns 1 on success.

@@ -18,3 +18,10 @@ final class CollectingSink: ReplySink {
         messages.withLock { $0 }.map { try! JSONParser.parse(Array($0.utf8)) }
     }
 }
+
+extension VarlinkDispatcher.ConnectionSignals {
+    /// A connection from `uid` that neither closes nor queues too many calls.
+    static func forTests(uid: UInt32 = 0) -> Self {
+        Self(peer: PeerCredentials(uid: uid, pid: 1), peerGone: OneShotSignal(), tooManyCalls: OneShotSignal())
+    }
+}

@@ -1,10 +1,19 @@
 import Foundation
 import Testing
 
-/// Whether namespaces can be made here. In CI (CI=true) the integration tests must run: they
-/// are enabled regardless, and fail on the first step that cannot be done.
+/// Whether the integration tests run. Where they must (in CI, and under scripts/test, the
+/// README's test command), they are enabled regardless and fail on the first step that cannot
+/// be done; only a bare `swift test` elsewhere, without root, reports them skipped.
 enum IntegrationEnvironment {
-    static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+    static let isRequired = isRequired(environment: ProcessInfo.processInfo.environment)
+
+    /// `CI` set to anything but "", "0" or "false" (CI systems say `true`, some `1`), or
+    /// `BINDWATCH_INTEGRATION=required`, which scripts/test exports.
+    static func isRequired(environment: [String: String]) -> Bool {
+        if environment["BINDWATCH_INTEGRATION"] == "required" { return true }
+        guard let ci = environment["CI"]?.lowercased() else { return false }
+        return !["", "0", "false", "no"].contains(ci)
+    }
 
     static let canCreateNamespaces: Bool = {
         guard geteuid() == 0 else { return false }
@@ -26,7 +35,7 @@ enum IntegrationEnvironment {
         }
     }
 
-    static var isEnabled: Bool { isCI || canCreateNamespaces }
+    static var isEnabled: Bool { isRequired || canCreateNamespaces }
 
     static var daemonPath: String {
         if let path = ProcessInfo.processInfo.environment["BINDWATCHD"] { return path }
@@ -47,7 +56,7 @@ enum IntegrationEnvironment {
 }
 
 extension Trait where Self == ConditionTrait {
-    /// Root and network namespaces; never skipped when CI=true.
+    /// Root and network namespaces; never skipped where they are required.
     static var needsNamespaces: Self {
         .enabled(if: IntegrationEnvironment.isEnabled, "needs root and network namespaces (run scripts/test as root)")
     }
@@ -56,4 +65,33 @@ extension Trait where Self == ConditionTrait {
 /// Every integration suite nests in this one, so they run one at a time: they start daemons
 /// and bursts of kernel work that would otherwise compete for the machine's two cores.
 @Suite(.needsNamespaces, .serialized, .timeLimit(.minutes(5)))
-struct IntegrationTests {}
+struct IntegrationTests {
+    @Test("this machine can make network namespaces (the other tests need them)")
+    func namespacesCanBeMade() {
+        #expect(
+            IntegrationEnvironment.canCreateNamespaces,
+            "cannot create a network namespace: run as root on a kernel and in a container that allow it")
+    }
+}
+
+/// Not nested in IntegrationTests: these decide whether it runs, so they always run.
+@Suite("When the integration tests run")
+struct IntegrationEnvironmentTests {
+    @Test(
+        "required in CI and under scripts/test; optional only for a bare swift test",
+        arguments: [
+            (["CI": "true"], true), (["CI": "1"], true), (["CI": "yes"], true),
+            (["BINDWATCH_INTEGRATION": "required"], true), (["CI": "false"], false), (["CI": "0"], false),
+            (["CI": ""], false), ([:], false),
+        ] as [([String: String], Bool)])
+    func required(environment: [String: String], expected: Bool) {
+        #expect(IntegrationEnvironment.isRequired(environment: environment) == expected)
+    }
+
+    @Test("scripts/test requires them, so that it fails rather than skips where namespaces cannot be made")
+    func scriptRequiresThem() throws {
+        let script = try String(
+            contentsOf: Command.repositoryRoot.appendingPathComponent("scripts/test"), encoding: .utf8)
+        #expect(script.contains("export BINDWATCH_INTEGRATION=required"))
+    }
+}
