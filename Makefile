@@ -33,7 +33,8 @@ READELF ?= readelf
 INSTALL ?= install
 
 # Release build with the Swift runtime (stdlib, Foundation, Dispatch) linked in. The
-# binaries then need no Swift toolchain, only (ldd) libc6, libstdc++6, libgcc-s1 and libmnl0.
+# binaries then need no Swift toolchain, only (ldd) libc6, libstdc++6, libgcc-s1, libmnl0 and
+# libyaml-0-2 (bindwatchd).
 SCRATCH           ?= .build-release
 SWIFT_BUILD_FLAGS ?= -c release --static-swift-stdlib
 BUILT             := $(SCRATCH)/release

@@ -14,10 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
+        // No traits: the default JSON trait brings in Foundation (JSONSerialization) and with it ICU.
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: []),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        // Already a dependency of swift-configuration's YAML provider; used to list a file's keys.
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libmnl as installed by Debian's libmnl-dev.
@@ -25,6 +24,17 @@ let package = Package(
             name: "CLibmnl",
             pkgConfig: "libmnl",
             providers: [.apt(["libmnl-dev"])]
+        ),
+        // libyaml as installed by Debian's libyaml-dev, for the config file.
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        // Reads a YAML file into a flat list of events.
+        .target(
+            name: "CBindwatchYAML",
+            dependencies: ["CYAML"]
         ),
         // Parses rtnetlink messages the libmnl way and hands Swift flat, fixed-size structs.
         .target(
@@ -38,6 +48,7 @@ let package = Package(
             dependencies: [
                 "AddressClassification",
                 "CBindwatchNetlink",
+                "CBindwatchYAML",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -45,7 +56,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Varlink/io.bindwatch.varlink"]
         ),

@@ -1,8 +1,9 @@
 import ArgumentParser
 import BindwatchCore
 import CBindwatchNetlink
-import Foundation
+import FoundationEssentials
 import NIOPosix
+import SystemPackage
 
 // Synchronous: an async `main` would run on Swift's global executor, which on Linux starts
 // libdispatch worker threads. Under a sandboxed unit each one logs that it may not set its
@@ -39,7 +40,7 @@ extension EventLoopCommand {
         case .failure(let failure as CommandFailure):
             // The way command-line tools report: the program's name, the message, a status.
             let lines = failure.description.split(separator: "\n", omittingEmptySubsequences: false)
-            FileHandle.standardError.write(Data(lines.map { "bindwatchctl: \($0)\n" }.joined().utf8))
+            _ = try? FileDescriptor.standardError.writeAll(lines.map { "bindwatchctl: \($0)\n" }.joined().utf8)
             throw ExitCode(failure.exitCode)
         case .failure(let error):
             throw error

@@ -1,6 +1,6 @@
 import ArgumentParser
 import BindwatchCore
-import Foundation
+import SystemPackage
 
 struct Log: EventLoopCommand {
     static let configuration = CommandConfiguration(
@@ -68,6 +68,6 @@ struct Log: EventLoopCommand {
             output += "\n"
         }
         // Written at once and unbuffered, so that `log -f | grep` sees each event promptly.
-        FileHandle.standardOutput.write(Data(output.utf8))
+        _ = try? FileDescriptor.standardOutput.writeAll(output.utf8)
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import BindwatchCore
 import Configuration
-import Foundation
+import FoundationEssentials
 import Logging
 import NIOPosix
 

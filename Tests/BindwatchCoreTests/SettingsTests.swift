@@ -113,6 +113,54 @@ struct SettingsTests {
     }
 
     @Test(
+        "the file is read with libyaml: what it refuses, named with its line",
+        arguments: [
+            ("policy:\n  link: [up\n", "cannot read config file"),
+            ("policy:\n  link: up\n  link: any\n", "line 3: the key link is given twice"),
+            ("base: &b up\npolicy:\n  link: *b\n", "anchors and aliases are not supported"),
+            ("netlink:\n  receiveBuffer: \"33554432\"\n", "netlink.receiveBuffer in config file"),
+            ("policy:\n  allowOptimistic: \"true\"\n", "policy.allowOptimistic in config file"),
+            ("policy:\n  link:\n    up: 1\n", "expected a value, not a mapping"),
+            ("- policy\n", "must be a mapping of settings"),
+            ("policy:\n  link: up\n---\npolicy:\n  link: any\n", "more than one YAML document"),
+        ] as [(String, String)])
+    func yamlRefusals(yaml: String, mentions: String) async throws {
+        try await withConfigFile(yaml) { path in
+            do {
+                _ = try await DaemonSettings.load(from: .init(environment: [:], configPath: path, isRoot: true))
+                Issue.record("accepted \(yaml)")
+            } catch let error as SettingsError {
+                #expect(error.message.contains(mentions), "\(error.message)")
+                #expect(error.source == "config file \(path)")
+            }
+        }
+    }
+
+    @Test(
+        "YAML forms a hand-written file uses: comments only, empty sections, yes/no, hex, one-item lists",
+        arguments: [
+            ("# nothing set\n", { @Sendable (_: DaemonSettings) in true }),
+            ("---\n", { _ in true }),
+            ("policy:\n", { _ in true }),
+            ("policy:\n  allowDeprecated: yes\n", { $0.policy.allowDeprecated }),
+            ("netlink:\n  receiveBuffer: 0x100000\n", { $0.netlinkReceiveBuffer == 1_048_576 }),
+            ("policy:\n  families: inet6\n", { $0.policy.families == [.inet6] }),
+            (
+                "policy:\n  excludeInterfaces:\n    - docker0\n    - 'veth*'\n",
+                {
+                    $0.policy.excludeInterfaces == ["docker0", "veth*"]
+                }
+            ),
+            ("socket:\n  mode: 0600\n", { $0.socketMode == 0o600 }),
+        ] as [(String, @Sendable (DaemonSettings) -> Bool)])
+    func yamlForms(yaml: String, check: @Sendable (DaemonSettings) -> Bool) async throws {
+        try await withConfigFile(yaml) { path in
+            let settings = try await DaemonSettings.load(from: .init(environment: [:], configPath: path, isRoot: true))
+            #expect(check(settings), "\(yaml)")
+        }
+    }
+
+    @Test(
         "the event log's default path: systemd's LogsDirectory, /var/log for root, the XDG state directory",
         arguments: [
             (["LOGS_DIRECTORY": "/var/log/bindwatch"], false, "/var/log/bindwatch/events.jsonl"),

@@ -1,9 +1,6 @@
 import AddressClassification
 import Configuration
-import Foundation
 import Logging
-import SystemPackage
-import Yams
 
 /// A setting that could not be used: which key, where its value came from, and what is wrong.
 public struct SettingsError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -25,10 +22,10 @@ public struct SettingsError: Error, CustomStringConvertible, Sendable, Equatable
         self.message = message
     }
 
-    static func unreadable(_ path: String, _ error: any Error) -> SettingsError {
+    static func unreadable(_ path: String, _ problem: String) -> SettingsError {
         SettingsError(
-            key: nil, source: "config file \(path)", problem: "\(error)",
-            message: "cannot read config file \(path): \(error)")
+            key: nil, source: "config file \(path)", problem: problem,
+            message: "cannot read config file \(path): \(problem)")
     }
 }
 
@@ -55,20 +52,9 @@ extension DaemonSettings {
     /// Reads every setting through swift-configuration; an invalid value is an error naming the
     /// key and its source, never a silent default.
     public static func load(from sources: Sources) async throws -> DaemonSettings {
-        let path = sources.configPath ?? defaultConfigPath(environment: sources.environment)
-        try rejectUnknownKeys(in: path)
-        let file: any ConfigProvider
-        do {
-            if Self.hasNoSettings(path) {
-                // YAML calls an empty document null, not a mapping; for a config file it means defaults.
-                file = InMemoryProvider(name: path, values: [:])
-            } else {
-                file = try await FileProvider<YAMLSnapshot>(
-                    filePath: FilePath(path), allowMissing: sources.configPath == nil)
-            }
-        } catch {
-            throw SettingsError.unreadable(path, error)
-        }
+        let file = try SettingsFile(
+            path: sources.configPath ?? defaultConfigPath(environment: sources.environment),
+            required: sources.configPath != nil)
         var flagValues: [AbsoluteConfigKey: ConfigValue] = [:]
         for (key, content) in sources.flags {
             flagValues[AbsoluteConfigKey(key.path.split(separator: ".").map(String.init))] = ConfigValue(
@@ -76,13 +62,12 @@ extension DaemonSettings {
         }
         let lookup = SettingsLookup(
             layers: [
-                ("flag", InMemoryProvider(name: "flags", values: flagValues)),
-                (
+                .provider("flag", InMemoryProvider(name: "flags", values: flagValues)),
+                .provider(
                     "environment",
                     EnvironmentVariablesProvider(environmentVariables: sources.environment).prefixKeys(
-                        with: "bindwatch")
-                ),
-                ("config file \(path)", file),
+                        with: "bindwatch")),
+                .file(file),
             ])
 
         var settings = DaemonSettings(
@@ -182,73 +167,39 @@ extension DaemonSettings {
     }
 }
 
-extension DaemonSettings {
-    /// A misspelt key would otherwise be ignored in silence, and its setting left at the default.
-    fileprivate static func rejectUnknownKeys(in path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { return }
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
-        } catch {
-            throw SettingsError.unreadable(path, error)
-        }
-        guard let node else { return }
-        let known = Set(SettingKey.all.map(\.path))
-        func unknownKey(_ key: String) -> SettingsError {
-            SettingsError(
-                key: key, source: "config file \(path)", problem: "unknown key",
-                message: "unknown key \(key) in config file \(path)")
-        }
-        let sections = Set(known.compactMap { $0.split(separator: ".").dropLast().joined(separator: ".") })
-        func visit(_ node: Node, prefix: String) throws {
-            guard let mapping = node.mapping else {
-                if sections.contains(prefix) {
-                    throw SettingsError(
-                        key: prefix, source: "config file \(path)", problem: "must be a mapping of settings",
-                        message: "\(prefix) in config file \(path) must be a mapping of settings")
-                }
-                if !prefix.isEmpty && !known.contains(prefix) { throw unknownKey(prefix) }
-                return
-            }
-            if !prefix.isEmpty && !sections.contains(prefix) { throw unknownKey(prefix) }
-            for (key, value) in mapping {
-                let name = key.string ?? "\(key)"
-                try visit(value, prefix: prefix.isEmpty ? name : "\(prefix).\(name)")
-            }
-        }
-        try visit(node, prefix: "")
-    }
-
-    /// True for an existing file with nothing but blank lines and comments.
-    fileprivate static func hasNoSettings(_ path: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path) else { return false }
-        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).allSatisfy {
-            let line = $0.drop { $0 == " " || $0 == "\t" }
-            return line.isEmpty || line.hasPrefix("#") || line == "---"
-        }
-    }
-}
-
 /// Looks each setting up layer by layer, remembering which layer answered, so that an error
 /// can say where a bad value came from.
 struct SettingsLookup {
-    let layers: [(name: String, provider: any ConfigProvider)]
-    private(set) var answered: [SettingKey: String] = [:]
+    enum Layer {
+        /// Flags or the environment, through swift-configuration; `name` is "flag" or "environment".
+        case provider(String, any ConfigProvider)
+        case file(SettingsFile)
 
-    init(layers: [(String, any ConfigProvider)]) {
-        self.layers = layers.map { (name: $0.0, provider: $0.1) }
+        var name: String {
+            switch self {
+            case .provider(let name, _): name
+            case .file(let file): file.source
+            }
+        }
     }
+
+    let layers: [Layer]
 
     private func content(_ key: SettingKey, _ type: ConfigType) throws -> (ConfigContent, String)? {
         let absolute = AbsoluteConfigKey(key.path.split(separator: ".").map(String.init))
         for layer in layers {
-            let result: LookupResult
-            do {
-                result = try layer.provider.value(forKey: absolute, type: type)
-            } catch {
-                throw Self.error(key, in: layer.name, "expected \(type.rawValue) (\(error))")
+            switch layer {
+            case .provider(let name, let provider):
+                let result: LookupResult
+                do {
+                    result = try provider.value(forKey: absolute, type: type)
+                } catch {
+                    throw Self.error(key, in: name, "expected \(type.rawValue) (\(error))")
+                }
+                if let value = result.value { return (value.content, name) }
+            case .file(let file):
+                if let content = try file.content(key, type) { return (content, file.source) }
             }
-            if let value = result.value { return (value.content, layer.name) }
         }
         return nil
     }

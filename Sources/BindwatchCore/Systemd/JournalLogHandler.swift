@@ -1,5 +1,6 @@
-import Foundation
+import Glibc
 import Logging
+import SystemPackage
 
 /// Diagnostics on stderr, one line per message. Under systemd (stderr connected to the
 /// journal, as `$JOURNAL_STREAM` says) each line starts with its syslog priority (`<6>`),
@@ -50,11 +51,12 @@ public struct JournalLogHandler: LogHandler {
         if toJournal {
             line = "<\(Self.priority(event.level))>"
         } else {
-            line = "\(Date().formatted(.iso8601)) \(event.level) "
+            line = "\(WallClockTimestamp.now()) \(event.level) "
         }
         line += "\(event.message)"
         for key in merged.keys.sorted() { line += " \(key)=\(merged[key]!)" }
         line += "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        // One write per line, so that lines from two threads never interleave.
+        _ = try? FileDescriptor.standardError.writeAll(line.utf8)
     }
 }

@@ -1,5 +1,5 @@
 import AddressClassification
-import Foundation
+import FoundationEssentials
 import NIOCore
 
 extension VarlinkDispatcher {

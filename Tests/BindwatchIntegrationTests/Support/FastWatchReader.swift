@@ -17,8 +17,8 @@ final class FastWatchReader: @unchecked Sendable {
         let name = "watch-mirror-\(all ? "all" : "bindable")-\(UUID().uuidString.prefix(8))"
         output = "\(directory)/\(name).out"
         errors = "\(directory)/\(name).err"
-        FileManager.default.createFile(atPath: output, contents: nil)
-        FileManager.default.createFile(atPath: errors, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
             [IntegrationEnvironment.python, Command.script("watch-mirror.py"), socketPath, "--until", marker]

@@ -1,0 +1,2 @@
+// libyaml as Debian's libyaml-dev installs it.
+#include <yaml.h>
