@@ -43,7 +43,8 @@ struct TableBenchmark {
     /// Fills a table with `size` addresses on one link and one Watch subscriber, then times
     /// 2,000 single events (a DAD completion each) in rounds of 200.
     static func measure(size: Int) async -> (apply: [UInt64], list: UInt64) {
-        let table = AddressTable(logger: Logger(label: "benchmark"), eventEncoder: VarlinkReply.watchEvent)
+        let table = AddressTable(
+            logger: Logger(label: "benchmark"), eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply([
             .link(
                 LinkMessage(

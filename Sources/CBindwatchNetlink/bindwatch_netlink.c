@@ -7,6 +7,7 @@
 #include "bindwatch_netlink.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -295,6 +296,19 @@ int bw_netlink_join_groups(int fd) {
 int bw_netlink_enable_strict_check(int fd) {
     int on = 1;
     if (setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on, sizeof(on)) < 0) return -errno;
+    return 0;
+}
+
+int bw_netlink_connect_kernel(int fd) {
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    if (connect(fd, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) return -errno;
+    return 0;
+}
+
+int bw_duplicate(int fd, int *fd_out) {
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) return -errno;
+    *fd_out = copy;
     return 0;
 }
 

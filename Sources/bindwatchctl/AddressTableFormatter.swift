@@ -26,7 +26,7 @@ enum AddressTableFormatter {
         }
         var lines = rows.map { row in
             row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
             }.joined(separator: " ").trimmingTrailingSpaces()
         }
         lines.append("")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BindwatchCore
 import Glibc
+import NIOCore
 import NIOPosix
 
 // Synchronous entry: an async `main` would start on the global executor, which on Linux is a
@@ -19,10 +20,19 @@ do {
     BindwatchdCommand.exit(withError: error)
 }
 // Before any thread starts: SIGHUP, SIGTERM and SIGINT stay blocked everywhere and are read
-// from signalfds.
-let signals = Signals(
-    reload: try? SignalReader([SIGHUP], threadName: "signal-reload"),
-    termination: try? SignalReader([SIGTERM, SIGINT], threadName: "signal-stop"))
+// from signalfds. Without them the daemon would fall back on libdispatch's signal handling and
+// its idle wake-ups: refuse to start instead.
+let signals: Signals
+do {
+    signals = Signals(reload: try SignalReader([SIGHUP]), termination: try SignalReader([SIGTERM, SIGINT]))
+} catch {
+    let message = "bindwatchd: cannot read signals from a signalfd: \(error)\n"
+    _ = message.withCString { write(2, $0, strlen($0)) }
+    exit(71)  // EX_OSERR
+}
+// One event loop thread for the whole daemon: netlink, the table, the clients and the timers
+// (see AddressTable). Set before anything uses the singleton group.
+NIOSingletons.groupLoopCountSuggestion = 1
 let executor = EventLoopTaskExecutor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
 let outcome = executor.runBlocking {
     try await command.runDaemon(signals: signals)

@@ -9,7 +9,9 @@ import Testing
 struct AddressTableTests {
     /// A table holding the recorded veth0 (ifindex 2, up and running) and lo.
     private func makeTable(policy: BindPolicy = BindPolicy()) async throws -> AddressTable {
-        let table = AddressTable(policy: policy, logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent)
+        let table = AddressTable(
+            policy: policy, logger: Logger(label: "test"),
+            eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         return table
     }
@@ -250,7 +252,7 @@ struct AddressTableTests {
     func slowSubscriber() async throws {
         let table = AddressTable(
             subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: 0), logger: Logger(label: "test"),
-            eventEncoder: VarlinkReply.watchEvent)
+            eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         let slow = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: true).subscription
         let reading = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: true).subscription
@@ -281,7 +283,7 @@ struct AddressTableTests {
     func linkDownBurst(perAddress: Int, dropped: Bool) async throws {
         let table = AddressTable(
             subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: perAddress),
-            logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent)
+            logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
         let subscription = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: true)
@@ -322,16 +324,22 @@ extension AddressMessage {
 
 @Suite("Watch against a client that stops reading", .timeLimit(.minutes(1)))
 struct StalledWatchTests {
-    /// Takes the first reply, then never completes another write, like a full socket.
+    /// Takes the first write (the snapshot), then never completes another, like a full socket.
     private final class StallingSink: ReplySink {
         let sent = Mutex(0)
         func send(_ message: ByteBuffer) async throws {
-            let count = sent.withLock { value -> Int in
-                value += 1
-                return value
-            }
-            guard count > 1 else { return }
+            guard take() else { return }
             try await Task.sleep(for: .seconds(3600))
+        }
+        func write(_ buffer: ByteBuffer, completion: @escaping @Sendable () -> Void) {
+            if !take() { completion() }
+        }
+        /// Counts a write; true when it is to stall.
+        private func take() -> Bool {
+            sent.withLock { value -> Bool in
+                value += 1
+                return value > 1
+            }
         }
     }
 
@@ -339,7 +347,7 @@ struct StalledWatchTests {
     func stalledWriter() async throws {
         let table = AddressTable(
             subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: 0), logger: Logger(label: "test"),
-            eventEncoder: VarlinkReply.watchEvent)
+            eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         await table.markReady()
         let dispatcher = VarlinkDispatcher(table: table, statistics: ServerStatistics(), startedAt: .now())

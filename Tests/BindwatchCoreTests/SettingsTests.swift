@@ -52,6 +52,35 @@ struct SettingsTests {
         #expect(fromFile == builtIn)
     }
 
+    /// A value other than the default for every key, as an environment variable gives it.
+    static let changedValues: [(SettingKey, String)] = [
+        (.socketPath, "/run/other/io.bindwatch"), (.socketMode, "0600"), (.netlinkReceiveBuffer, "65536"),
+        (.allowOptimistic, "true"), (.allowDeprecated, "true"), (.link, "any"), (.includeInterfaces, "eth*"),
+        (.excludeInterfaces, "docker0"), (.families, "inet6"), (.excludeTypes, "link-local"),
+        (.maxConnectionsPerUser, "7"), (.maxConnections, "9"), (.logLevel, "debug"), (.eventLogEnabled, "false"),
+        (.eventLogPath, "/var/tmp/other.jsonl"), (.eventLogMaxBytes, "8192"), (.eventLogKeep, "2"),
+    ]
+
+    @Test("every key has a changed value here")
+    func everyKeyCovered() {
+        #expect(Set(Self.changedValues.map(\.0.path)) == Set(SettingKey.all.map(\.path)))
+    }
+
+    @Test(
+        "a reload reports a changed key as restart-only exactly when it does not apply on reload",
+        arguments: changedValues.map(\.0.path))
+    func restartOnly(path: String) async throws {
+        let (key, value) = try #require(Self.changedValues.first { $0.0.path == path })
+        let environment = ["CONFIGURATION_DIRECTORY": "/nonexistent"]
+        let before = try await DaemonSettings.load(from: .init(environment: environment, configPath: nil, isRoot: true))
+        let after = try await DaemonSettings.load(
+            from: .init(
+                environment: environment.merging([key.environmentVariable: value]) { $1 }, configPath: nil, isRoot: true
+            ))
+        #expect(after != before, "the value did not change the settings")
+        #expect(after.changedRestartOnlySettings(since: before) == (key.appliesOnReload ? [] : [key]))
+    }
+
     @Test("file, then environment, then flags; later wins")
     func precedence() async throws {
         let yaml = """

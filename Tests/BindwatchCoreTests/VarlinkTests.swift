@@ -94,7 +94,8 @@ struct VarlinkTests {
     private func call(
         _ method: String, _ parameters: [String: JSONValue] = [:], more: Bool = false, uid: UInt32 = 0
     ) async throws -> [JSONValue] {
-        let table = AddressTable(logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent)
+        let table = AddressTable(
+            logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
         await table.markReady()
@@ -243,6 +244,22 @@ struct VarlinkTests {
         #expect(reply?["classification"]?["type"] == .string("global-unicast"))
         let missing = try await call("io.bindwatch.Explain", ["address": .string("2001:db8::dead")]).first
         #expect(missing?["error"] == .string("io.bindwatch.NoSuchAddress"))
+    }
+
+    @Test(
+        "Explain: a zone names the link by name or index; another link's zone finds nothing",
+        arguments: [("%veth0", 1), ("%2", 1), ("%3", 0), ("%uplink0", 0), ("", 1)])
+    func explainZone(zone: String, copies: Int) async throws {
+        let reply = try await call("io.bindwatch.Explain", ["address": .string("fe80::b0:ff:fe00:1" + zone)]).first
+        if copies == 0 {
+            #expect(reply?["error"] == .string("io.bindwatch.NoSuchAddress"))
+        } else {
+            guard case .array(let found)? = reply?["parameters"]?["addresses"] else {
+                Issue.record("no addresses: \(String(describing: reply))")
+                return
+            }
+            #expect(found.count == copies)
+        }
     }
 
     @Test("List with more streams parts; the last has snapshotComplete")

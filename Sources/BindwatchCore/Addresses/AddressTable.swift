@@ -1,9 +1,15 @@
+import AddressClassification
 import Glibc
 import Logging
 import NIOCore
+import NIOPosix
 
 /// The one owner of the address table. The netlink monitor sends it what the kernel said;
 /// clients ask it questions and subscribe to its changes.
+///
+/// It runs on one NIO event loop (its executor): the daemon reads netlink and serves its
+/// clients on that same loop, so a kernel message is applied, encoded and written to each
+/// subscriber's socket in one pass, on one thread (`assumeIsolated` from the loop's handlers).
 public actor AddressTable {
     struct LinkEntry {
         var link: Link
@@ -39,6 +45,12 @@ public actor AddressTable {
         }
     }
 
+    /// Encodes a subscriber's event around the address's JSON, which the table writes once per
+    /// change for the event log and every subscriber.
+    public typealias EventEncoder =
+        @Sendable (_ kind: TableEvent.Kind, _ generation: UInt64, _ address: [UInt8]) ->
+        ByteBuffer
+
     public struct Status: Sendable {
         public var links: Int
         public var addresses: Int
@@ -66,7 +78,7 @@ public actor AddressTable {
     var links: [Int32: LinkEntry] = [:]
     private var policy: BindPolicy
     private let logger: Logger
-    private let eventEncoder: (@Sendable (TableEvent) -> ByteBuffer)?
+    private let eventEncoder: EventEncoder?
     private let subscriptionLimits: Subscription.Limits
 
     public private(set) var generation: UInt64 = 0
@@ -79,6 +91,16 @@ public actor AddressTable {
     private var sweep: UInt32 = 0
     private var subscriptions: [UInt64: Subscription] = [:]
     private var nextSubscriptionID: UInt64 = 0
+    /// Each writing subscriber's encoded events of the batch being applied, written out as one
+    /// buffer when the batch ends.
+    private var pendingBatches: [UInt64: (buffer: ByteBuffer, messages: Int)] = [:]
+
+    /// The loop the table runs on.
+    public nonisolated let eventLoop: any EventLoop
+    /// Held so that the unowned reference below stays valid: a loop that is not itself a
+    /// `SerialExecutor` hands out a new wrapper each time it is asked.
+    private nonisolated let executor: any SerialExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     private var netlinkMessages = 0
     private var malformedMessages = 0
@@ -110,8 +132,11 @@ public actor AddressTable {
         subscriptionLimits: Subscription.Limits = .standard,
         eventLog: EventLogConfiguration? = nil,
         logger: Logger,
-        eventEncoder: (@Sendable (TableEvent) -> ByteBuffer)? = nil
+        eventEncoder: EventEncoder? = nil,
+        eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
     ) {
+        self.eventLoop = eventLoop
+        self.executor = eventLoop.executor
         self.policy = policy
         self.subscriptionLimits = subscriptionLimits
         self.logger = logger
@@ -166,8 +191,6 @@ public actor AddressTable {
             eventLogPath: eventLog?.configuration.path, eventLogLinesDropped: eventLog?.linesDropped ?? 0)
     }
 
-    public func currentPolicy() -> BindPolicy { policy }
-
     /// How many addresses the link's table has room for, for tests of its memory.
     package func addressCapacity(ifindex: Int32) -> Int { links[ifindex]?.addresses.capacity ?? 0 }
 
@@ -191,9 +214,42 @@ public actor AddressTable {
         return (generation, matching(filter), subscription)
     }
 
+    /// A `Watch`: `writeSnapshot` writes the snapshot to `writer` before any event can be
+    /// written to it; from then on the table writes each batch's events to it.
+    package func watch(
+        _ filter: AddressFilter, writer: any SubscriberWriter,
+        writeSnapshot: (_ generation: UInt64, _ snapshot: [Address]) -> Void
+    ) -> Subscription {
+        nextSubscriptionID += 1
+        let subscription = Subscription(
+            id: nextSubscriptionID, filter: filter, wantsEncoding: true, writer: writer, limits: subscriptionLimits)
+        writeSnapshot(generation, matching(filter))
+        subscriptions[subscription.id] = subscription
+        return subscription
+    }
+
     public func unsubscribe(_ subscription: Subscription) {
         subscriptions[subscription.id] = nil
+        pendingBatches[subscription.id] = nil
         subscription.finish()
+    }
+
+    /// Every copy of `target` (one per link it is on, `zone` naming the link by name or index),
+    /// with the policy that gave them their reasons: `Explain`, in one call, without listing
+    /// the table.
+    package func copies(
+        of target: AddressClassification.IPAddress, zone: String?
+    ) -> (addresses: [Address], policy: BindPolicy) {
+        let now = MonotonicInstant.now()
+        var found: [Address] = []
+        for entry in links.values {
+            if let zone, zone != entry.link.name && zone != String(entry.link.index) { continue }
+            for (key, record) in entry.addresses where key.local.classifierAddress == target {
+                found.append(entry.published(key, record, now: now))
+            }
+        }
+        PreferenceOrder.sort(&found)
+        return (found, policy)
     }
 
     private func matching(_ filter: AddressFilter) -> [Address] {
@@ -513,6 +569,12 @@ public actor AddressTable {
     private func endBatch() {
         eventLog?.flush()
         batchTime = nil
+        if !pendingBatches.isEmpty {
+            for (id, batch) in pendingBatches {
+                subscriptions[id]?.write(batch: batch.buffer, messages: batch.messages)
+            }
+            pendingBatches.removeAll(keepingCapacity: true)
+        }
         if settledWaitsNeedLook { lookAtSettledWaits() }
     }
 
@@ -533,10 +595,19 @@ public actor AddressTable {
     /// One change to the table: a new generation, and each subscriber's view of it.
     private func publish(before: Address?, after: Address?) {
         generation += 1
+        // Every line and event of this change shows `after ?? before`: encode it once.
+        var encodedAddress: [UInt8]?
+        func addressJSON() -> [UInt8] {
+            if let encodedAddress { return encodedAddress }
+            let encoded = (after ?? before)!.encoded
+            encodedAddress = encoded
+            return encoded
+        }
         if isReady, let eventLog {
             eventLog.append(
                 EventLogEntry.addressEvent(
-                    sequence: eventLog.nextSequence(), time: batchTimestamp(), before: before, after: after))
+                    sequence: eventLog.nextSequence(), time: batchTimestamp(), before: before, after: after,
+                    encodedAddress: addressJSON()))
         }
         guard !subscriptions.isEmpty else { return }
 
@@ -560,26 +631,35 @@ public actor AddressTable {
             if subscription.wantsEncoding, let eventEncoder {
                 switch event.kind {
                 case .added:
-                    if encodedAdded == nil { encodedAdded = eventEncoder(event) }
+                    if encodedAdded == nil { encodedAdded = eventEncoder(.added, generation, addressJSON()) }
                     encoded = encodedAdded
                 case .changed:
-                    if encodedChanged == nil { encodedChanged = eventEncoder(event) }
+                    if encodedChanged == nil { encodedChanged = eventEncoder(.changed, generation, addressJSON()) }
                     encoded = encodedChanged
                 case .removed:
-                    if encodedRemoved == nil { encodedRemoved = eventEncoder(event) }
+                    if encodedRemoved == nil { encodedRemoved = eventEncoder(.removed, generation, addressJSON()) }
                     encoded = encodedRemoved
                 }
             }
             if !subscription.enqueue(Subscription.Item(event: event, encoded: encoded), burstAllowance: burstAllowance)
             {
                 overflowed.append(subscription)
+            } else if subscription.writer != nil, let encoded {
+                Self.append(encoded, to: &pendingBatches[subscription.id, default: (ByteBuffer(), 0)])
             }
         }
         for subscription in overflowed {
             subscriptions[subscription.id] = nil
+            pendingBatches[subscription.id] = nil
             logger.warning(
                 "Dropped a subscriber that stopped reading",
                 metadata: ["subscription": "\(subscription.id)", "limitMessages": "\(subscriptionLimits.messages)"])
         }
+    }
+
+    /// One lookup of the subscriber's batch per event, not two.
+    private static func append(_ encoded: ByteBuffer, to batch: inout (buffer: ByteBuffer, messages: Int)) {
+        batch.buffer.writeImmutableBuffer(encoded)
+        batch.messages += 1
     }
 }

@@ -3,6 +3,10 @@ import Synchronization
 
 /// A live feed of table events for one `Watch` or `Wait`, with a bounded backlog: a subscriber
 /// that stops reading is cut off rather than allowed to grow the daemon without limit.
+///
+/// Events reach the subscriber one of two ways. A `Watch` gives a `SubscriberWriter` (its
+/// connection): the table writes each batch's encoded events to it directly, on the thread that
+/// applied the batch, with one write per batch. In-process consumers (`Wait`, tests) read `items`.
 public final class Subscription: Sendable {
     public struct Item: Sendable {
         public let event: TableEvent
@@ -37,6 +41,8 @@ public final class Subscription: Sendable {
     let id: UInt64
     public let filter: AddressFilter
     let wantsEncoding: Bool
+    /// Set for a `Watch`: where the table writes the encoded events.
+    let writer: (any SubscriberWriter)?
     public let items: AsyncStream<Item>
     private let continuation: AsyncStream<Item>.Continuation
     private let limits: Limits
@@ -44,19 +50,24 @@ public final class Subscription: Sendable {
     /// Fires when the backlog passes the limits: the consumer may be stuck in a write.
     let overflowSignal = OneShotSignal()
 
-    init(id: UInt64, filter: AddressFilter, wantsEncoding: Bool, limits: Limits) {
+    init(id: UInt64, filter: AddressFilter, wantsEncoding: Bool, writer: (any SubscriberWriter)? = nil, limits: Limits)
+    {
         self.id = id
         self.filter = filter
-        self.wantsEncoding = wantsEncoding
+        self.wantsEncoding = wantsEncoding || writer != nil
+        self.writer = writer
         self.limits = limits
         (items, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .unbounded)
+        if writer != nil { continuation.finish() }
     }
 
     /// Bytes allowed per message of `burstAllowance`: an encoded address event is under 1 KiB.
     static let bytesPerAllowedMessage = 1024
 
-    /// Queues an item; returns false, and ends the feed, once the backlog passes the limits.
-    /// `burstAllowance` (see `Limits.perAddress`) raises them to that many messages.
+    /// Counts an item into the backlog; returns false, and ends the feed, once the backlog
+    /// passes the limits. `burstAllowance` (see `Limits.perAddress`) raises them to that many
+    /// messages. For a writer, the table then appends the item to the subscriber's batch; for
+    /// the others, it is queued on `items` here.
     func enqueue(_ item: Item, burstAllowance: Int = 0) -> Bool {
         let size = item.encoded?.readableBytes ?? 0
         let maximumMessages = max(limits.messages, burstAllowance)
@@ -71,16 +82,29 @@ public final class Subscription: Sendable {
             }
             return true
         }
-        if accepted {
-            continuation.yield(item)
-        } else {
+        if !accepted {
             continuation.finish()
             overflowSignal.fire()
+        } else if writer == nil {
+            continuation.yield(item)
         }
         return accepted
     }
 
-    /// The consumer calls this for each item once it has written it out.
+    /// Writes one batch of encoded events (`messages` of them) to the writer; the backlog
+    /// shrinks once the write completes.
+    func write(batch: ByteBuffer, messages: Int) {
+        guard let writer else { return }
+        let bytes = batch.readableBytes
+        writer.write(batch) { [self] in
+            backlog.withLock {
+                $0.messages -= messages
+                $0.bytes -= bytes
+            }
+        }
+    }
+
+    /// The consumer of `items` calls this for each item once it has written it out.
     public func consumed(_ item: Item) {
         let size = item.encoded?.readableBytes ?? 0
         backlog.withLock {
@@ -93,4 +117,11 @@ public final class Subscription: Sendable {
     public var overflowed: Bool { backlog.withLock { $0.overflowed } }
 
     func finish() { continuation.finish() }
+}
+
+/// Where a `Watch` subscription's events go: its connection. Called on the table's executor;
+/// writes must reach the peer in the order they are made.
+public protocol SubscriberWriter: Sendable {
+    /// Queues `buffer` and flushes; `completion` runs once it is written (or failed to be).
+    func write(_ buffer: ByteBuffer, completion: @escaping @Sendable () -> Void)
 }

@@ -3,13 +3,12 @@ import Logging
 import NIOPosix
 import ServiceLifecycle
 
-/// The signals the daemon reads from signalfds (see `SignalReader`); nil where one could not
-/// be opened.
+/// The signals the daemon reads from signalfds (see `SignalReader`).
 public struct Signals: Sendable {
-    public var reload: SignalReader?
-    public var termination: SignalReader?
+    public var reload: SignalReader
+    public var termination: SignalReader
 
-    public init(reload: SignalReader?, termination: SignalReader?) {
+    public init(reload: SignalReader, termination: SignalReader) {
         self.reload = reload
         self.termination = termination
     }
@@ -18,8 +17,8 @@ public struct Signals: Sendable {
 /// Wires the daemon together: the table, the netlink monitor and the varlink server, in one
 /// ServiceGroup that shuts down gracefully on SIGTERM and SIGINT.
 public enum BindwatchDaemon {
-    /// `reload` rereads the settings on SIGHUP, which `signals.reload` delivers. Without
-    /// `signals.termination`, ServiceLifecycle handles SIGTERM and SIGINT itself.
+    /// `reload` rereads the settings on SIGHUP, which `signals.reload` delivers;
+    /// `signals.termination` stops the daemon on SIGTERM and SIGINT.
     public static func run(
         settings: DaemonSettings, environment: [String: String], signals: Signals,
         reload: @escaping @Sendable () async throws -> DaemonSettings, logger: Logger
@@ -37,7 +36,8 @@ public enum BindwatchDaemon {
         }
 
         let table = AddressTable(
-            policy: settings.policy, eventLog: settings.eventLog, logger: logger, eventEncoder: VarlinkReply.watchEvent)
+            policy: settings.policy, eventLog: settings.eventLog, logger: logger,
+            eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         let monitor = try NetlinkMonitor(
             table: table,
             // systemd sized a passed socket's buffer (ReceiveBuffer=); see NetlinkMonitor.run.
@@ -53,9 +53,10 @@ public enum BindwatchDaemon {
         serverConfiguration.limits = .init(perUser: settings.maxConnectionsPerUser, total: settings.maxConnections)
         let statistics = ServerStatistics(limits: serverConfiguration.limits)
         let reloader = ConfigurationReloader(table: table, current: settings, load: reload, logger: logger)
+        // The table's loop: a Watch's events are written from there, with no hop to another thread.
         let server = VarlinkServer(
             configuration: serverConfiguration, table: table, statistics: statistics, reloader: reloader,
-            logger: logger)
+            group: table.eventLoop, logger: logger)
         let notifier = SystemdNotifier(
             environment: environment, table: table, listening: server.listening, logger: logger)
 
@@ -66,20 +67,12 @@ public enum BindwatchDaemon {
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                     // Returns at once when systemd did not start us: that must not stop the rest.
                     .init(service: notifier, successTerminationBehavior: .ignore),
-                ]
-                    + (signals.reload.map { signal in
-                        [
-                            .init(service: ReloadService(signal: signal, reloader: reloader))
-                        ]
-                    } ?? [])
-                    + (signals.termination.map { signal in
-                        [
-                            .init(
-                                service: TerminationService(signal: signal, logger: logger),
-                                successTerminationBehavior: .gracefullyShutdownGroup)
-                        ]
-                    } ?? []),
-                gracefulShutdownSignals: signals.termination == nil ? [.sigterm, .sigint] : [],
+                    .init(service: ReloadService(signal: signals.reload, reloader: reloader)),
+                    .init(
+                        service: TerminationService(signal: signals.termination, logger: logger),
+                        successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [],
                 logger: logger))
         logger.info(
             "Starting",

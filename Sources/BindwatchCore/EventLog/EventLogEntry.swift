@@ -21,7 +21,10 @@ enum EventLogEntry {
 
     /// One table change: `before` nil for an address the kernel added, `after` nil for one it
     /// deleted. Remaining lifetimes are not compared: they change every second.
-    static func addressEvent(sequence: UInt64, time: String, before: Address?, after: Address?) -> [UInt8] {
+    /// `encodedAddress`: `after ?? before` as JSON, if the caller has it already.
+    static func addressEvent(
+        sequence: UInt64, time: String, before: Address?, after: Address?, encodedAddress: [UInt8]? = nil
+    ) -> [UInt8] {
         let type: AddressEventType
         let address: Address
         switch (before, after) {
@@ -39,7 +42,7 @@ enum EventLogEntry {
         json.unescapedString { address.key.writeID(into: &$0) }
         json.field("interface", address.interface)
         json.key("address")
-        address.write(to: &json)
+        if let encodedAddress { json.encoded(encodedAddress) } else { address.write(to: &json) }
         if type == .changed, let before, let after {
             json.key("changes")
             json.beginObject()

@@ -1,9 +1,8 @@
 import CBindwatchNetlink
 import Glibc
 
-/// An rtnetlink (NETLINK_ROUTE) socket. The descriptor never changes, and the kernel serialises
-/// concurrent sends and receives on it, so one thread may block receiving while another sends
-/// dump requests.
+/// An rtnetlink (NETLINK_ROUTE) socket. The descriptor never changes; an event loop reads a
+/// duplicate of it (`duplicateDescriptor`), and the monitor sends dump requests on it.
 public final class NetlinkSocket: Sendable {
     public let descriptor: Int32
     /// The port id the kernel assigned; dump replies carry it in `nlmsg_pid`.
@@ -34,6 +33,20 @@ public final class NetlinkSocket: Sendable {
     public func joinGroups() throws(NetlinkError) {
         let result = bw_netlink_join_groups(descriptor)
         guard result == 0 else { throw NetlinkError("NETLINK_ADD_MEMBERSHIP", result: Int(result)) }
+    }
+
+    /// Only the kernel may then send to the socket: see `bw_netlink_connect_kernel`.
+    public func connectToKernel() throws(NetlinkError) {
+        let result = bw_netlink_connect_kernel(descriptor)
+        guard result == 0 else { throw NetlinkError("connect(netlink)", result: Int(result)) }
+    }
+
+    /// A new descriptor for the same socket, for an event loop to own and close.
+    public func duplicateDescriptor() throws(NetlinkError) -> Int32 {
+        var copy: Int32 = -1
+        let result = bw_duplicate(descriptor, &copy)
+        guard result == 0 else { throw NetlinkError("fcntl(F_DUPFD_CLOEXEC)", result: Int(result)) }
+        return copy
     }
 
     public func enableStrictCheck() throws(NetlinkError) {

@@ -6,7 +6,7 @@ public struct DaemonSettings: Sendable, Equatable {
     public var socketPath: String
     public var socketMode: mode_t = 0o666
     /// Requested netlink receive buffer in bytes.
-    public var netlinkReceiveBuffer: Int = 32 * 1024 * 1024
+    public var netlinkReceiveBuffer: Int = NetlinkMonitor.Configuration.defaultReceiveBufferBytes
     public var policy = BindPolicy()
     public var maxConnectionsPerUser = ServerStatistics.Limits.standard.perUser
     public var maxConnections = ServerStatistics.Limits.standard.total
@@ -42,16 +42,33 @@ public struct DaemonSettings: Sendable, Equatable {
         return "/etc/bindwatch/bindwatch.yaml"
     }
 
-    /// The settings that differ from `applied` and that a reload cannot change: the socket,
-    /// the netlink buffer and the connection limits are set up once, at start.
+    /// The settings that differ from `applied` and that a reload cannot change
+    /// (`SettingKey.appliesOnReload`).
     public func changedRestartOnlySettings(since applied: DaemonSettings) -> [SettingKey] {
-        var keys: [SettingKey] = []
-        if socketPath != applied.socketPath { keys.append(.socketPath) }
-        if socketMode != applied.socketMode { keys.append(.socketMode) }
-        if netlinkReceiveBuffer != applied.netlinkReceiveBuffer { keys.append(.netlinkReceiveBuffer) }
-        if maxConnectionsPerUser != applied.maxConnectionsPerUser { keys.append(.maxConnectionsPerUser) }
-        if maxConnections != applied.maxConnections { keys.append(.maxConnections) }
-        if logLevel != applied.logLevel { keys.append(.logLevel) }
-        return keys
+        SettingKey.all.filter { key in !key.appliesOnReload && value(of: key) != applied.value(of: key) }
+    }
+
+    /// A key's effective value, as text, for comparing two sets of settings.
+    func value(of key: SettingKey) -> String {
+        switch key {
+        case .socketPath: socketPath
+        case .socketMode: String(socketMode, radix: 8)
+        case .netlinkReceiveBuffer: String(netlinkReceiveBuffer)
+        case .allowOptimistic: String(policy.allowOptimistic)
+        case .allowDeprecated: String(policy.allowDeprecated)
+        case .link: "\(policy.link)"
+        case .includeInterfaces: policy.includeInterfaces.joined(separator: " ")
+        case .excludeInterfaces: policy.excludeInterfaces.joined(separator: " ")
+        case .families: policy.families.map(\.name).sorted().joined(separator: " ")
+        case .excludeTypes: policy.excludeTypes.map(\.rawValue).sorted().joined(separator: " ")
+        case .maxConnectionsPerUser: String(maxConnectionsPerUser)
+        case .maxConnections: String(maxConnections)
+        case .logLevel: logLevel.rawValue
+        case .eventLogEnabled: String(eventLog != nil)
+        case .eventLogPath: eventLog?.path ?? ""
+        case .eventLogMaxBytes: eventLog.map { String($0.maxBytes) } ?? ""
+        case .eventLogKeep: eventLog.map { String($0.keep) } ?? ""
+        default: preconditionFailure("no value for setting \(key.path)")
+        }
     }
 }

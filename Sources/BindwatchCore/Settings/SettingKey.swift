@@ -3,6 +3,18 @@ public struct SettingKey: Sendable, Hashable {
     /// Dotted YAML path, such as `policy.allowOptimistic`.
     public let path: String
     public let flag: String
+    /// False for what is set up once at start (the socket, the netlink buffer, the connection
+    /// limits, the log level): a reload that changes it reports `restartRequired`.
+    public let appliesOnReload: Bool
+
+    init(path: String, flag: String, appliesOnReload: Bool = true) {
+        self.path = path
+        self.flag = flag
+        self.appliesOnReload = appliesOnReload
+    }
+
+    public static func == (lhs: SettingKey, rhs: SettingKey) -> Bool { lhs.path == rhs.path }
+    public func hash(into hasher: inout Hasher) { hasher.combine(path) }
 
     /// `BINDWATCH_POLICY_ALLOW_OPTIMISTIC` for `policy.allowOptimistic`.
     public var environmentVariable: String {
@@ -19,9 +31,10 @@ public struct SettingKey: Sendable, Hashable {
         return name
     }
 
-    public static let socketPath = SettingKey(path: "socket.path", flag: "--socket")
-    public static let socketMode = SettingKey(path: "socket.mode", flag: "--socket-mode")
-    public static let netlinkReceiveBuffer = SettingKey(path: "netlink.receiveBuffer", flag: "--netlink-receive-buffer")
+    public static let socketPath = SettingKey(path: "socket.path", flag: "--socket", appliesOnReload: false)
+    public static let socketMode = SettingKey(path: "socket.mode", flag: "--socket-mode", appliesOnReload: false)
+    public static let netlinkReceiveBuffer = SettingKey(
+        path: "netlink.receiveBuffer", flag: "--netlink-receive-buffer", appliesOnReload: false)
     public static let allowOptimistic = SettingKey(path: "policy.allowOptimistic", flag: "--allow-optimistic")
     public static let allowDeprecated = SettingKey(path: "policy.allowDeprecated", flag: "--allow-deprecated")
     public static let link = SettingKey(path: "policy.link", flag: "--link")
@@ -30,9 +43,10 @@ public struct SettingKey: Sendable, Hashable {
     public static let families = SettingKey(path: "policy.families", flag: "--family")
     public static let excludeTypes = SettingKey(path: "policy.excludeTypes", flag: "--exclude-type")
     public static let maxConnectionsPerUser = SettingKey(
-        path: "limits.connectionsPerUser", flag: "--max-connections-per-user")
-    public static let maxConnections = SettingKey(path: "limits.connections", flag: "--max-connections")
-    public static let logLevel = SettingKey(path: "log.level", flag: "--log-level")
+        path: "limits.connectionsPerUser", flag: "--max-connections-per-user", appliesOnReload: false)
+    public static let maxConnections = SettingKey(
+        path: "limits.connections", flag: "--max-connections", appliesOnReload: false)
+    public static let logLevel = SettingKey(path: "log.level", flag: "--log-level", appliesOnReload: false)
     public static let eventLogEnabled = SettingKey(path: "eventLog.enabled", flag: "--no-event-log")
     public static let eventLogPath = SettingKey(path: "eventLog.path", flag: "--event-log")
     public static let eventLogMaxBytes = SettingKey(path: "eventLog.maxBytes", flag: "--event-log-max-bytes")

@@ -33,14 +33,11 @@ extension Address {
     }
 }
 
-extension TableEvent {
-    /// Writes the varlink `Event` type.
-    func write(to json: inout JSONWriter) {
-        json.beginObject()
-        json.field("type", kind.rawValue)
-        json.field("generation", generation)
-        json.key("address")
-        address.write(to: &json)
-        json.endObject()
+extension Address {
+    /// The address as the varlink `Address` type, on its own.
+    public var encoded: [UInt8] {
+        var json = JSONWriter(reservingCapacity: 384)
+        write(to: &json)
+        return json.bytes
     }
 }

@@ -49,6 +49,14 @@ public struct JSONWriter {
         needsComma = false
     }
 
+    /// A value encoded earlier, by another JSONWriter: an address written once per change
+    /// for the event log and for every subscriber.
+    public mutating func encoded(_ value: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: value)
+        needsComma = true
+    }
+
     public mutating func string(_ value: String) {
         separate()
         writeQuoted(value)

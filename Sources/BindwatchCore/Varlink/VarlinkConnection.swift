@@ -10,9 +10,14 @@ struct VarlinkConnection {
     /// Calls a client may pipeline behind the one being answered.
     static let maximumQueuedCalls = 64
 
+    /// Writes straight to the channel rather than through the async writer: the table writes
+    /// Watch events from the channel's own loop, and both kinds of writes must stay in order.
     private struct Outbound: ReplySink {
-        let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
-        func send(_ message: ByteBuffer) async throws { try await writer.write(message) }
+        let channel: any Channel
+        func send(_ message: ByteBuffer) async throws { try await channel.writeAndFlush(message) }
+        func write(_ buffer: ByteBuffer, completion: @escaping @Sendable () -> Void) {
+            channel.writeAndFlush(buffer).whenComplete { _ in completion() }
+        }
     }
 
     /// Never throws: a connection's failure is logged and closes that connection only.
@@ -23,8 +28,8 @@ struct VarlinkConnection {
         channel.channel.closeFuture.whenComplete { _ in peerGone.fire() }
         let tooManyCalls = OneShotSignal()
         do {
-            try await channel.executeThenClose { inbound, outbound in
-                let sink = Outbound(writer: outbound)
+            try await channel.executeThenClose { inbound, _ in
+                let sink = Outbound(channel: channel.channel)
                 // Calls wait until the first dump is in the table.
                 await dispatcher.table.waitUntilReady()
                 try Task.checkCancellation()

@@ -19,14 +19,8 @@ extension VarlinkDispatcher {
     /// `io.bindwatch.Explain`: an address of this host, every copy of it, every reason.
     func explain(_ request: VarlinkRequest) async throws -> ByteBuffer {
         let classification = try Self.classification(of: request)
-        let target = classification.ipAddress
-        let zone = classification.zonedAddress.zone
-        let (_, all) = await table.list(AddressFilter(includesUnbindable: true))
-        let policy = await table.currentPolicy()
-        let copies = all.filter { address in
-            address.address.classifierAddress == target
-                && (zone == nil || zone == address.interface || zone == String(address.ifindex))
-        }
+        let (copies, policy) = await table.copies(
+            of: classification.ipAddress, zone: classification.zonedAddress.zone)
         guard !copies.isEmpty else { throw VarlinkError.noSuchAddress }
         let classificationJSON = JSONValue.object(try Self.json(of: classification))
         return VarlinkReply.message { json in

@@ -1,8 +1,10 @@
 import Logging
 import NIOCore
 
-/// Where a call's replies go: the connection's outbound side.
-protocol ReplySink: Sendable {
+/// Where a call's replies go: the connection's outbound side. A `Watch` hands it to the table,
+/// which writes the events to it directly (`SubscriberWriter`); replies and events must reach
+/// the client in the order they were written, whichever of the two wrote them.
+protocol ReplySink: SubscriberWriter {
     func send(_ message: ByteBuffer) async throws
 }
 
@@ -154,20 +156,27 @@ struct VarlinkDispatcher: Sendable {
         var start = 0
         repeat {
             let end = min(start + Self.addressesPerPart, addresses.count)
-            let isLast = end == addresses.count
-            let message = VarlinkReply.message(
-                continues: !isLast || finalContinues, expectedBytes: (end - start) * Self.typicalAddressBytes
-            ) { json in
-                json.field("generation", generation)
-                json.key("addresses")
-                json.beginArray()
-                for address in addresses[start..<end] { address.write(to: &json) }
-                json.endArray()
-                if isLast { json.field("snapshotComplete", true) }
-            }
-            try await sink.send(message)
+            try await sink.send(
+                Self.snapshotPart(addresses[start..<end], generation: generation, of: addresses.count, finalContinues))
             start = end
         } while start < addresses.count
+    }
+
+    /// One reply of a snapshot sent in parts: `part`, a slice of `addresses`.
+    private static func snapshotPart(
+        _ part: ArraySlice<Address>, generation: UInt64, of count: Int, _ finalContinues: Bool
+    ) -> ByteBuffer {
+        let isLast = part.endIndex == count
+        return VarlinkReply.message(
+            continues: !isLast || finalContinues, expectedBytes: part.count * Self.typicalAddressBytes
+        ) { json in
+            json.field("generation", generation)
+            json.key("addresses")
+            json.beginArray()
+            for address in part { address.write(to: &json) }
+            json.endArray()
+            if isLast { json.field("snapshotComplete", true) }
+        }
     }
 
     private func watch(_ request: VarlinkRequest, _ sink: some ReplySink, signals: ConnectionSignals, logger: Logger)
@@ -175,26 +184,25 @@ struct VarlinkDispatcher: Sendable {
     {
         let filter = try VarlinkParameters(request.parameters, allowed: ["family", "interface", "all"]).filter()
         guard request.more else { throw VarlinkError.expectedMore }
-        let (generation, snapshot, subscription) = await table.subscribe(filter, encoded: true)
-        do {
-            try await sendInParts(snapshot, generation: generation, finalContinues: true, sink: sink)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await item in subscription.items {
-                        if let encoded = item.encoded { try await sink.send(encoded) }
-                        subscription.consumed(item)
-                    }
-                }
-                group.addTask { await signals.peerGone.wait() }
-                // A client that stopped reading leaves the writer above stuck; cancel it.
-                group.addTask { await subscription.overflowSignal.wait() }
-                group.addTask { await signals.tooManyCalls.wait() }
-                try await group.next()
-                group.cancelAll()
-            }
-        } catch {
-            await table.unsubscribe(subscription)
-            throw error
+        // The table writes the snapshot and then every event batch to the connection itself,
+        // on its own thread: this task only waits for the stream to end.
+        let subscription = await table.watch(filter, writer: sink) { generation, snapshot in
+            var start = 0
+            repeat {
+                let end = min(start + Self.addressesPerPart, snapshot.count)
+                sink.write(
+                    Self.snapshotPart(snapshot[start..<end], generation: generation, of: snapshot.count, true)
+                ) {}
+                start = end
+            } while start < snapshot.count
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await signals.peerGone.wait() }
+            // A client that stopped reading: its backlog passed the limits.
+            group.addTask { await subscription.overflowSignal.wait() }
+            group.addTask { await signals.tooManyCalls.wait() }
+            await group.next()
+            group.cancelAll()
         }
         await table.unsubscribe(subscription)
         if subscription.overflowed {

@@ -52,12 +52,18 @@ public enum VarlinkReply {
         return terminated(json)
     }
 
-    /// A Watch event reply; encoded once per change and shared by every subscriber.
-    public static func watchEvent(_ event: TableEvent) -> ByteBuffer {
-        message(continues: true) { json in
-            json.field("generation", event.generation)
+    /// A Watch event reply around the address's JSON, which the table encodes once per change;
+    /// the reply is shared by every subscriber that sees the change the same way.
+    public static func watchEvent(kind: TableEvent.Kind, generation: UInt64, address: [UInt8]) -> ByteBuffer {
+        message(continues: true, expectedBytes: address.count + 96) { json in
+            json.field("generation", generation)
             json.key("event")
-            event.write(to: &json)
+            json.beginObject()
+            json.field("type", kind.rawValue)
+            json.field("generation", generation)
+            json.key("address")
+            json.encoded(address)
+            json.endObject()
         }
     }
 }

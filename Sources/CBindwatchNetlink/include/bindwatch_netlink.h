@@ -95,6 +95,14 @@ int bw_netlink_join_groups(int fd);
 // Turns on NETLINK_GET_STRICT_CHK so that an address dump can be limited to one link.
 int bw_netlink_enable_strict_check(int fd);
 
+// Connects the socket to the kernel (port 0): the kernel then refuses unicasts to it from
+// any other port (ECONNREFUSED to the sender), so what it reads comes from the kernel even
+// when read() gives no sender address. Multicast delivery is unchanged.
+int bw_netlink_connect_kernel(int fd);
+
+// A close-on-exec duplicate of fd.
+int bw_duplicate(int fd, int *fd_out);
+
 // The port id the kernel gave the socket.
 int bw_netlink_port_id(int fd, uint32_t *port_id_out);
 

@@ -14,6 +14,15 @@ final class CollectingSink: ReplySink {
         message.moveWriterIndex(to: message.writerIndex - 1)
         messages.withLock { $0.append(String(buffer: message)) }
     }
+    /// A Watch's writes: one or more NUL-terminated messages.
+    func write(_ buffer: ByteBuffer, completion: @escaping @Sendable () -> Void) {
+        let bytes = Array(buffer.readableBytesView)
+        #expect(bytes.last == 0)
+        for message in bytes.split(separator: 0) {
+            messages.withLock { $0.append(String(decoding: message, as: UTF8.self)) }
+        }
+        completion()
+    }
     var replies: [JSONValue] {
         messages.withLock { $0 }.map { try! JSONParser.parse(Array($0.utf8)) }
     }
