@@ -7,7 +7,8 @@ let package = Package(
     products: [
         .executable(name: "bindwatchd", targets: ["bindwatchd"]),
         .executable(name: "bindwatchctl", targets: ["bindwatchctl"]),
-        .library(name: "BindwatchCore", targets: ["BindwatchCore"]),
+        // For Swift programs that follow the bindable set: the wire types and an async client.
+        .library(name: "BindwatchClient", targets: ["BindwatchClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -36,6 +37,8 @@ let package = Package(
             name: "CBindwatchYAML",
             dependencies: ["CYAML"]
         ),
+        // System calls the daemon and the client make (sockets, signals, memory); no libmnl.
+        .target(name: "CBindwatchSystem"),
         // Parses rtnetlink messages the libmnl way and hands Swift flat, fixed-size structs.
         .target(
             name: "CBindwatchNetlink",
@@ -43,11 +46,54 @@ let package = Package(
         ),
         // What kind of address it is: IANA registries, RFC 4291/6724, the kernel's view. No I/O.
         .target(name: "AddressClassification"),
+        // Addresses, links, flags, reasons and the policy, as plain values. No I/O.
         .target(
-            name: "BindwatchCore",
+            name: "BindwatchModel",
+            dependencies: ["AddressClassification"]
+        ),
+        // The wire: JSON, varlink framing, requests, replies and errors, the Address type, the IDL.
+        .target(
+            name: "BindwatchVarlink",
+            dependencies: [
+                "BindwatchModel",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            exclude: ["Protocol/io.bindwatch.varlink"]
+        ),
+        // The client library: calls, Watch streams and the event log, for bindwatchctl and others.
+        .target(
+            name: "BindwatchClient",
+            dependencies: [
+                "BindwatchModel",
+                "BindwatchVarlink",
+                "CBindwatchSystem",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // The rtnetlink socket, its messages as model values, and the dump scheduler.
+        .target(
+            name: "BindwatchNetlink",
+            dependencies: [
+                "BindwatchModel",
+                "CBindwatchNetlink",
+                "CBindwatchSystem",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // The daemon: the live table, the netlink pump, the varlink server, the event log,
+        // settings and systemd.
+        .target(
+            name: "BindwatchDaemon",
             dependencies: [
                 "AddressClassification",
-                "CBindwatchNetlink",
+                "BindwatchModel",
+                "BindwatchNetlink",
+                "BindwatchVarlink",
+                "CBindwatchSystem",
                 "CBindwatchYAML",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -56,13 +102,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
-            ],
-            exclude: ["Varlink/io.bindwatch.varlink"]
+            ]
         ),
         .executableTarget(
             name: "bindwatchd",
             dependencies: [
-                "BindwatchCore",
+                "BindwatchDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,17 +118,18 @@ let package = Package(
         .executableTarget(
             name: "bindwatchctl",
             dependencies: [
-                "BindwatchCore",
-                "CBindwatchNetlink",
+                "BindwatchClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Measures the table's costs; `swift run -c release bindwatch-benchmark`.
         .executableTarget(
             name: "bindwatch-benchmark",
             dependencies: [
-                "BindwatchCore",
+                "BindwatchDaemon",
+                "BindwatchModel",
+                "BindwatchNetlink",
+                "BindwatchVarlink",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -95,15 +141,21 @@ let package = Package(
             name: "bindwatch-fuzz-varlink",
             dependencies: [
                 "AddressClassification",
-                "BindwatchCore",
+                "BindwatchDaemon",
+                "BindwatchModel",
+                "BindwatchVarlink",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(
-            name: "BindwatchCoreTests",
+            name: "BindwatchDaemonTests",
             dependencies: [
-                "BindwatchCore",
+                "BindwatchClient",
+                "BindwatchDaemon",
+                "BindwatchModel",
+                "BindwatchNetlink",
+                "BindwatchVarlink",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -118,7 +170,10 @@ let package = Package(
         .testTarget(
             name: "BindwatchIntegrationTests",
             dependencies: [
-                "BindwatchCore",
+                "BindwatchClient",
+                "BindwatchDaemon",
+                "BindwatchModel",
+                "BindwatchVarlink",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

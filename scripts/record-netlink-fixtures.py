@@ -21,7 +21,7 @@ kernel. Dumps (RTM_GETADDR / RTM_GETLINK with NLM_F_DUMP) go over a separate
 socket bound to port id 4242. Every namespace the script creates is deleted
 again, even on errors or signals.
 
-Output: one file per scenario, Tests/BindwatchCoreTests/Fixtures/<scenario>.nlhex
+Output: one file per scenario, Tests/BindwatchDaemonTests/Fixtures/<scenario>.nlhex
 
     # <scenario description, one or more lines>
     # recorded from kernel <uname -r> on <date> by scripts/record-netlink-fixtures.py
@@ -65,7 +65,7 @@ from pathlib import Path
 
 SCRIPT_DIR = Path(__file__).resolve().parent
 REPO = SCRIPT_DIR.parent
-DEFAULT_OUTPUT = REPO / "Tests" / "BindwatchCoreTests" / "Fixtures"
+DEFAULT_OUTPUT = REPO / "Tests" / "BindwatchDaemonTests" / "Fixtures"
 RA_SENDER = SCRIPT_DIR / "send-router-advertisement.py"
 NS_PREFIX = "bwrec-"
 

@@ -1,4 +1,7 @@
-import BindwatchCore
+import BindwatchDaemon
+import BindwatchModel
+import BindwatchNetlink
+import BindwatchVarlink
 import Glibc
 import Logging
 import NIOCore

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes every datagram recorded in Tests/BindwatchCoreTests/Fixtures/*.nlhex (one hex
+"""Writes every datagram recorded in Tests/BindwatchDaemonTests/Fixtures/*.nlhex (one hex
 datagram a line, '#' comment lines) as a binary seed file for fuzz_netlink.
 
 Usage: seeds-from-fixtures.py OUTPUT_DIRECTORY [FIXTURE...]
@@ -16,7 +16,7 @@ def main() -> int:
     output.mkdir(parents=True, exist_ok=True)
     root = pathlib.Path(__file__).resolve().parents[2]
     fixtures = [pathlib.Path(p) for p in sys.argv[2:]] or sorted(
-        (root / "Tests/BindwatchCoreTests/Fixtures").glob("*.nlhex"))
+        (root / "Tests/BindwatchDaemonTests/Fixtures").glob("*.nlhex"))
     count = 0
     for fixture in fixtures:
         for number, line in enumerate(fixture.read_text().splitlines(), start=1):

@@ -8,9 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -305,13 +303,6 @@ int bw_netlink_connect_kernel(int fd) {
     return 0;
 }
 
-int bw_duplicate(int fd, int *fd_out) {
-    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (copy < 0) return -errno;
-    *fd_out = copy;
-    return 0;
-}
-
 int bw_netlink_port_id(int fd, uint32_t *port_id_out) {
     struct sockaddr_nl local;
     socklen_t length = sizeof(local);
@@ -395,37 +386,3 @@ ssize_t bw_netlink_receive(int fd, void *buffer, size_t capacity, uint32_t *send
     return received;
 }
 
-int bw_wait_readable(int fd, int wakeup_fd) {
-    struct pollfd descriptors[2] = {
-        {.fd = fd, .events = POLLIN},
-        {.fd = wakeup_fd, .events = POLLIN},
-    };
-    for (;;) {
-        int ready = poll(descriptors, 2, -1);  // no timeout: an idle daemon never wakes
-        if (ready < 0) {
-            if (errno == EINTR) continue;
-            return -errno;
-        }
-        if (descriptors[1].revents) return 2;
-        // POLLERR on a netlink socket signals a pending ENOBUFS; recvmsg reports it.
-        if (descriptors[0].revents) return 1;
-    }
-}
-
-int bw_wakeup_create(int *fd_out) {
-    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (fd < 0) return -errno;
-    *fd_out = fd;
-    return 0;
-}
-
-int bw_wakeup_signal(int fd) {
-    uint64_t one = 1;
-    if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN) return -errno;
-    return 0;
-}
-
-int bw_close(int fd) {
-    if (close(fd) < 0) return -errno;
-    return 0;
-}

@@ -14,7 +14,10 @@
 // A plain `swift build` builds a replayer instead: `bindwatch-fuzz-varlink FILE|DIR...` runs
 // each file through the same function, so crash inputs and the seeds work as regression tests.
 import AddressClassification
-import BindwatchCore
+import BindwatchDaemon
+import BindwatchModel
+import BindwatchNetlink
+import BindwatchVarlink
 import NIOCore
 import NIOEmbedded
 
@@ -206,7 +209,7 @@ enum FuzzVarlink {
     /// Wait parses with glibc's inet_pton, Classify with AddressClassification, which
     /// documents that it accepts exactly what inet_pton accepts: they must agree.
     static func checkAddressParsers(_ text: String) {
-        let glibc = BindwatchCore.IPAddress(text)
+        let glibc = BindwatchModel.IPAddress(text)
         let swift = try? AddressClassification.IPAddress(text)
         require(
             glibc?.bytes == swift?.bytes,

@@ -1,5 +1,4 @@
-import BindwatchCore
-import NIOCore
+import BindwatchClient
 
 /// Human output: an aligned table like networkctl's.
 enum AddressTableFormatter {

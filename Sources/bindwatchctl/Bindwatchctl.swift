@@ -1,9 +1,6 @@
 import ArgumentParser
-import BindwatchCore
-import CBindwatchNetlink
-import FoundationEssentials
-import NIOPosix
-import SystemPackage
+import BindwatchClient
+import Glibc
 
 // Synchronous: an async `main` would run on Swift's global executor, which on Linux starts
 // libdispatch worker threads. Under a sandboxed unit each one logs that it may not set its
@@ -28,19 +25,15 @@ protocol EventLoopCommand: ParsableCommand, Sendable {
 
 extension EventLoopCommand {
     func run() throws {
-        // `watch` and `log -f` run until they are stopped; a parent that spawned them with these
-        // signals blocked (a libdispatch thread does) would leave them unstoppable but by SIGKILL.
-        let stopSignals = [SIGINT, SIGTERM, SIGHUP]
-        _ = stopSignals.withUnsafeBufferPointer { bw_signal_restore_default($0.baseAddress, Int32($0.count)) }
-        let executor = EventLoopTaskExecutor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
-        let outcome = executor.runBlocking { [self] in try await runOnEventLoop() }
+        // `watch` and `log -f` run until they are stopped: the runner restores the stop signals.
+        let outcome = EventLoopRunner.run { [self] in try await runOnEventLoop() }
         switch outcome {
         case .success:
             return
         case .failure(let failure as CommandFailure):
             // The way command-line tools report: the program's name, the message, a status.
             let lines = failure.description.split(separator: "\n", omittingEmptySubsequences: false)
-            _ = try? FileDescriptor.standardError.writeAll(lines.map { "bindwatchctl: \($0)\n" }.joined().utf8)
+            StandardStream.writeError(lines.map { "bindwatchctl: \($0)\n" }.joined())
             throw ExitCode(failure.exitCode)
         case .failure(let error):
             throw error
@@ -60,7 +53,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     var socketPath: String {
-        socket ?? ProcessInfo.processInfo.environment["BINDWATCH_SOCKET"] ?? "/run/bindwatch/io.bindwatch"
+        socket ?? getenv("BINDWATCH_SOCKET").map { String(cString: $0) } ?? "/run/bindwatch/io.bindwatch"
     }
 
     /// Runs `body` on a connection, turning a missing or silent daemon into a clear message

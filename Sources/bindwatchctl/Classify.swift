@@ -1,5 +1,5 @@
 import ArgumentParser
-import BindwatchCore
+import BindwatchClient
 
 struct Classify: EventLoopCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,4 @@
-import BindwatchCore
+import BindwatchClient
 
 /// Human output for `bindwatchctl log`: one line per event, the verdict spelled out.
 ///

@@ -1,5 +1,5 @@
 import ArgumentParser
-import BindwatchCore
+import BindwatchClient
 
 struct List: EventLoopCommand {
     static let configuration = CommandConfiguration(abstract: "List the bindable addresses (or all, with --all).")

@@ -1,6 +1,5 @@
 import ArgumentParser
-import BindwatchCore
-import SystemPackage
+import BindwatchClient
 
 struct Log: EventLoopCommand {
     static let configuration = CommandConfiguration(
@@ -68,6 +67,6 @@ struct Log: EventLoopCommand {
             output += "\n"
         }
         // Written at once and unbuffered, so that `log -f | grep` sees each event promptly.
-        _ = try? FileDescriptor.standardOutput.writeAll(output.utf8)
+        StandardStream.writeOutput(output)
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import BindwatchCore
+import BindwatchClient
 
 struct Status: EventLoopCommand {
     static let configuration = CommandConfiguration(abstract: "Show the daemon's state and counters.")

@@ -1,5 +1,5 @@
 import ArgumentParser
-import BindwatchCore
+import BindwatchClient
 
 struct Wait: EventLoopCommand {
     static let configuration = CommandConfiguration(

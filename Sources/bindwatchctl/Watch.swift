@@ -1,5 +1,5 @@
 import ArgumentParser
-import BindwatchCore
+import BindwatchClient
 import Glibc
 
 struct Watch: EventLoopCommand {

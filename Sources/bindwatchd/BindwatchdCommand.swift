@@ -1,5 +1,6 @@
 import ArgumentParser
-import BindwatchCore
+import BindwatchDaemon
+import BindwatchNetlink
 import Configuration
 import FoundationEssentials
 import Logging

@@ -1,5 +1,7 @@
 import ArgumentParser
-import BindwatchCore
+import BindwatchDaemon
+import BindwatchNetlink
+import BindwatchVarlink
 import Glibc
 import NIOCore
 import NIOPosix

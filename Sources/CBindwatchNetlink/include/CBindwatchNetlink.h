@@ -1,3 +1,2 @@
-// Umbrella header of the C boundary.
+// Umbrella header of the netlink C boundary (libmnl).
 #include "bindwatch_netlink.h"
-#include "bindwatch_system.h"

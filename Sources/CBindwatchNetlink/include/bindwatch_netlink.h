@@ -100,9 +100,6 @@ int bw_netlink_enable_strict_check(int fd);
 // when read() gives no sender address. Multicast delivery is unchanged.
 int bw_netlink_connect_kernel(int fd);
 
-// A close-on-exec duplicate of fd.
-int bw_duplicate(int fd, int *fd_out);
-
 // The port id the kernel gave the socket.
 int bw_netlink_port_id(int fd, uint32_t *port_id_out);
 
@@ -125,15 +122,6 @@ int bw_netlink_request_address_dump(int fd, uint32_t sequence, int32_t ifindex);
 // msg_name: 0 for the kernel.
 // With dont_wait set, returns -EAGAIN instead of blocking when nothing is queued.
 ssize_t bw_netlink_receive(int fd, void *buffer, size_t capacity, uint32_t *sender_port_out, int dont_wait);
-
-// Blocks, with no timeout, until fd is readable (returns 1) or wakeup_fd is (returns 2).
-int bw_wait_readable(int fd, int wakeup_fd);
-
-// An eventfd used to wake a thread blocked in bw_wait_readable.
-int bw_wakeup_create(int *fd_out);
-int bw_wakeup_signal(int fd);
-
-int bw_close(int fd);
 
 // Address families as Swift sees them, so Swift does not need the kernel headers.
 enum { BW_AF_INET = 2, BW_AF_INET6 = 10 };

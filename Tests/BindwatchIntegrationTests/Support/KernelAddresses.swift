@@ -1,4 +1,5 @@
-import BindwatchCore
+import BindwatchClient
+import BindwatchDaemon
 import Foundation
 
 /// The kernel's own view, from `ip -j addr show`, to compare the daemon's against.

@@ -1,4 +1,5 @@
-import BindwatchCore
+import BindwatchClient
+import BindwatchDaemon
 import Foundation
 import Glibc
 import NIOCore

@@ -1,0 +1,122 @@
+import BindwatchModel
+import BindwatchVarlink
+
+/// A connection to bindwatchd with one async method per `io.bindwatch` call, in the model's
+/// types. Calls on one connection are answered in order; use one connection per task.
+///
+/// ```swift
+/// try await BindwatchConnection.withConnection { bindwatch in
+///     for try await update in try await bindwatch.watch(AddressFilter(family: .inet6)) { … }
+/// }
+/// ```
+public struct BindwatchConnection {
+    /// The daemon's socket when neither an argument nor `BINDWATCH_SOCKET` names another.
+    public static let defaultSocketPath = "/run/bindwatch/io.bindwatch"
+
+    /// The untyped connection underneath, for calls this type does not cover.
+    public let handle: VarlinkConnectionHandle
+
+    public init(handle: VarlinkConnectionHandle) {
+        self.handle = handle
+    }
+
+    /// Connects, runs `body`, and closes. A daemon that is not there throws
+    /// `VarlinkClient.ConnectionFailure`; `replyTimeout` bounds the wait for each reply.
+    public static func withConnection<Result: Sendable>(
+        socketPath: String = defaultSocketPath, replyTimeout: Double? = nil,
+        _ body: (BindwatchConnection) async throws -> Result
+    ) async throws -> Result {
+        try await VarlinkClient.withConnection(socketPath: socketPath) { handle in
+            handle.replyTimeout = replyTimeout
+            return try await body(BindwatchConnection(handle: handle))
+        }
+    }
+
+    /// `List`: the addresses `filter` selects, in preference order, streamed in parts so that
+    /// a table of any size fits.
+    public func list(_ filter: AddressFilter = AddressFilter()) async throws -> (
+        generation: UInt64, addresses: [Address]
+    ) {
+        try await handle.send(method: "io.bindwatch.List", more: true) { filter.write(to: &$0) }
+        var snapshot = SnapshotParts()
+        while let reply = try await handle.nextReply() {
+            if let complete = try snapshot.add(reply.parameters) { return complete }
+            guard reply.continues else { break }
+        }
+        throw WireError(field: "snapshotComplete", problem: "the replies ended before the snapshot did")
+    }
+
+    /// `Watch`: the snapshot, then every change to what `filter` selects, until the daemon or
+    /// the caller ends it.
+    public func watch(_ filter: AddressFilter = AddressFilter()) async throws -> WatchUpdates {
+        try await handle.send(method: "io.bindwatch.Watch", more: true) { filter.write(to: &$0) }
+        return WatchUpdates(handle: handle)
+    }
+
+    /// `Wait`: returns when the request is met; a timeout throws `VarlinkClient.CallError`
+    /// named `io.bindwatch.Timeout`, whose `pending` lists what DAD still holds up.
+    public func wait(_ request: WaitRequest) async throws -> WaitResult {
+        try await handle.send(method: "io.bindwatch.Wait") { request.write(to: &$0) }
+        let parameters = try await singleReply()
+        guard let address = parameters["address"] else { throw WireError(field: "address", problem: "missing") }
+        let all: [Address]? =
+            if let addresses = parameters["addresses"] { try Self.addresses(addresses, field: "addresses") } else {
+                nil
+            }
+        return WaitResult(address: try Address(json: address), addresses: all)
+    }
+
+    /// `GetStatus`.
+    public func status() async throws -> DaemonStatus {
+        try await handle.send(method: "io.bindwatch.GetStatus")
+        return try DaemonStatus(parameters: try await singleReply())
+    }
+
+    /// `Reload`: rereads the daemon's settings (root or the daemon's own user only).
+    public func reload() async throws -> ReloadResult {
+        try await handle.send(method: "io.bindwatch.Reload")
+        return try ReloadResult(parameters: try await singleReply())
+    }
+
+    /// `Classify`: what any address is; the classifier's fields as the interface names them.
+    public func classify(_ address: String) async throws -> [String: JSONValue] {
+        try await handle.send(method: "io.bindwatch.Classify") { $0.field("address", address) }
+        return try await singleReply()
+    }
+
+    /// `Explain`: every copy of an address of this host, with each reason and its source.
+    public func explain(_ address: String) async throws -> Explanation {
+        try await handle.send(method: "io.bindwatch.Explain") { $0.field("address", address) }
+        return try Explanation(parameters: try await singleReply())
+    }
+
+    private func singleReply() async throws -> [String: JSONValue] {
+        guard let reply = try await handle.nextReply() else {
+            throw WireError(field: "reply", problem: "the daemon closed the connection without one")
+        }
+        return reply.parameters
+    }
+
+    static func addresses(_ value: JSONValue, field: String) throws(WireError) -> [Address] {
+        guard case .array(let values) = value else { throw WireError(field: field, problem: "not an array") }
+        var addresses: [Address] = []
+        addresses.reserveCapacity(values.count)
+        for (index, value) in values.enumerated() {
+            do {
+                addresses.append(try Address(json: value))
+            } catch {
+                throw WireError(field: "\(field)[\(index)].\(error.field)", problem: error.problem)
+            }
+        }
+        return addresses
+    }
+}
+
+extension AddressFilter {
+    /// `family`, `interface` and `all`, as `List`, `Watch` and `Wait` take them.
+    func write(to json: inout JSONWriter) {
+        if let family { json.field("family", family.name) }
+        if let interface { json.field("interface", interface) }
+        if includesUnbindable { json.field("all", true) }
+    }
+}

@@ -1,0 +1,3 @@
+// The client library's public face includes the wire types and the address model.
+@_exported import BindwatchModel
+@_exported import BindwatchVarlink

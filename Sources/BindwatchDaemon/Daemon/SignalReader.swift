@@ -1,0 +1,101 @@
+import BindwatchNetlink
+import CBindwatchSystem
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Signals read from a signalfd on an event loop. ServiceLifecycle's signal handling runs on
+/// libdispatch, whose worker threads start with it and exit a few seconds later: a wake-up of
+/// an otherwise idle daemon. A signalfd registered with the loop wakes it only for a signal.
+public final class SignalReader: Sendable {
+    /// The size of a `struct signalfd_siginfo`; a read returns whole ones.
+    static let recordSize = 128
+
+    private struct State {
+        var descriptor: Int32?
+        var channel: (any Channel)?
+        var stopped = false
+    }
+
+    private let signalNumbers: [Int32]
+    private let state: NIOLockedValueBox<State>
+
+    /// Must run before any other thread starts: every thread must keep these signals blocked.
+    public init(_ signalNumbers: [Int32]) throws(NetlinkError) {
+        var descriptor: Int32 = -1
+        let opened = signalNumbers.withUnsafeBufferPointer { numbers in
+            bw_signal_open(numbers.baseAddress, Int32(numbers.count), &descriptor)
+        }
+        guard opened == 0 else { throw NetlinkError("signalfd(\(signalNumbers))", result: Int(opened)) }
+        self.signalNumbers = signalNumbers
+        state = NIOLockedValueBox(State(descriptor: descriptor))
+    }
+
+    /// The number of each signal received, until `stop()`. Call once: the loop takes the
+    /// descriptor over.
+    public func signals(
+        on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+    ) -> AsyncStream<Int32> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingNewest(1))
+        guard let descriptor = state.withLockedValue({ $0.descriptor.take() }) else {
+            continuation.finish()
+            return stream
+        }
+        let wanted = signalNumbers
+        NIOPipeBootstrap(group: eventLoop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        SignalHandler(wanted: wanted, continuation: continuation))
+                }
+            }
+            .takingOwnershipOfDescriptor(input: descriptor)
+            .whenComplete { [state] result in
+                switch result {
+                case .success(let channel):
+                    let stopped = state.withLockedValue { state -> Bool in
+                        state.channel = channel
+                        return state.stopped
+                    }
+                    if stopped { channel.close(promise: nil) }
+                case .failure:
+                    continuation.finish()
+                }
+            }
+        return stream
+    }
+
+    public func stop() {
+        let channel = state.withLockedValue { state -> (any Channel)? in
+            state.stopped = true
+            return state.channel
+        }
+        channel?.close(promise: nil)
+    }
+}
+
+private final class SignalHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let wanted: [Int32]
+    private let continuation: AsyncStream<Int32>.Continuation
+
+    init(wanted: [Int32], continuation: AsyncStream<Int32>.Continuation) {
+        self.wanted = wanted
+        self.continuation = continuation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var records = unwrapInboundIn(data)
+        while records.readableBytes >= SignalReader.recordSize,
+            let number = records.getInteger(at: records.readerIndex, endianness: .host, as: UInt32.self)
+        {
+            records.moveReaderIndex(forwardBy: SignalReader.recordSize)
+            if wanted.contains(Int32(number)) { continuation.yield(Int32(number)) }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        continuation.finish()
+    }
+}
