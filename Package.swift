@@ -51,14 +51,22 @@ let package = Package(
             name: "BindwatchModel",
             dependencies: ["AddressClassification"]
         ),
+        // Swift concurrency on NIO event loops rather than libdispatch: the task executor, a
+        // sleep on the loop's timer, a one-shot signal. The daemon and the client both use it.
+        .target(
+            name: "EventLoopConcurrency",
+            dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // The wire: JSON, varlink framing, requests, replies and errors, the Address type, the IDL.
         .target(
             name: "BindwatchVarlink",
             dependencies: [
                 "BindwatchModel",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             exclude: ["Protocol/io.bindwatch.varlink"]
         ),
@@ -69,6 +77,7 @@ let package = Package(
                 "BindwatchModel",
                 "BindwatchVarlink",
                 "CBindwatchSystem",
+                "EventLoopConcurrency",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -95,6 +104,7 @@ let package = Package(
                 "BindwatchVarlink",
                 "CBindwatchSystem",
                 "CBindwatchYAML",
+                "EventLoopConcurrency",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -108,6 +118,7 @@ let package = Package(
             name: "bindwatchd",
             dependencies: [
                 "BindwatchDaemon",
+                "EventLoopConcurrency",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -29,3 +29,8 @@ public struct AddressSelectionPolicy: PrefixTableRow, Hashable, Sendable {
         return row
     }
 }
+
+extension IPAddress {
+    /// RFC 6724 default-policy precedence (IPv4 looked up as ::ffff:0:0/96).
+    public var precedence: Int { AddressSelectionPolicy.defaultPolicy(for: self).precedence }
+}

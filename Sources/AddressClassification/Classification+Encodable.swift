@@ -10,7 +10,7 @@ extension Classification: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(address, forKey: .address)
-        try container.encode(family.rawValue, forKey: .family)
+        try container.encode(family.name, forKey: .family)
         try container.encode(type.rawValue, forKey: .type)
         try container.encode(scope.name, forKey: .scope)
         try container.encode(ianaGlobalUnicast, forKey: .ianaGlobalUnicast)

@@ -11,8 +11,7 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
     /// nil if the length does not fit the family.
     public init?(containing address: IPAddress, length: Int) {
         guard (0...address.family.bitCount).contains(length) else { return nil }
-        self.address = IPAddress(
-            trustedFamily: address.family, bytes: Self.mask(address.bytes, to: length))
+        self.address = Self.masked(address, to: length)
         self.length = length
     }
 
@@ -51,7 +50,7 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether `candidate` is in this block; always false across families.
     public func contains(_ candidate: IPAddress) -> Bool {
-        candidate.family == family && Self.mask(candidate.bytes, to: length) == address.bytes
+        candidate.family == family && Self.masked(candidate, to: length) == address
     }
 
     /// Whether `other` lies entirely inside this block.
@@ -62,15 +61,11 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
     /// Canonical address text (RFC 5952), a slash, and the length.
     public var description: String { "\(address)/\(length)" }
 
-    static func mask(_ bytes: [UInt8], to length: Int) -> [UInt8] {
-        // A plain loop into a buffer of the right size: the table looks an address up once per
-        // prefix length it holds, and the daemon classifies every address it learns.
-        [UInt8](unsafeUninitializedCapacity: bytes.count) { masked, initialized in
-            for index in 0..<bytes.count {
-                let bitsKept = min(max(length - index * 8, 0), 8)
-                masked[index] = bitsKept == 0 ? 0 : bytes[index] & ~(UInt8.max >> bitsKept)
-            }
-            initialized = bytes.count
+    /// `address` with every bit past the first `length` cleared.
+    static func masked(_ address: IPAddress, to length: Int) -> IPAddress {
+        func keep(_ word: UInt64, _ bits: Int) -> UInt64 {
+            bits <= 0 ? 0 : bits >= 64 ? word : word & ~(UInt64.max >> UInt64(bits))
         }
+        return IPAddress(family: address.family, high: keep(address.high, length), low: keep(address.low, length - 64))
     }
 }

@@ -9,9 +9,10 @@ extension LinuxKernelRules {
     /// 2.6.2x addrconf.c without that branch typed them RESERVED; not modelled.)
     public func addressType(of address: IPAddress) -> KernelAddressTypeBits? {
         guard address.family == .inet6 else { return nil }
-        let words = (0..<4).map { index in
-            address.bytes[(index * 4)..<(index * 4 + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        }
+        let words = [
+            UInt32(truncatingIfNeeded: address.high >> 32), UInt32(truncatingIfNeeded: address.high),
+            UInt32(truncatingIfNeeded: address.low >> 32), UInt32(truncatingIfNeeded: address.low),
+        ]
         let first = words[0]
 
         // Leading bits neither 000 nor 111: unicast of global scope, whatever

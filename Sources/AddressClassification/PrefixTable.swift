@@ -10,25 +10,15 @@ public struct PrefixTable<Row: PrefixTableRow & Sendable>: Sendable {
 
     private let rowsByLength: [(length: Int, rows: [BlockKey: Row])]
 
-    /// A block as two words and a family: hashing and masking it allocates nothing, where an
-    /// `IPAddress` key (an array) cost an allocation and a hash per byte at every probe.
+    /// A block as two words and a family: masking it is two operations.
     private struct BlockKey: Hashable {
         var high: UInt64
         var low: UInt64
         var isIPv6: Bool
 
         init(_ address: IPAddress) {
-            var high: UInt64 = 0
-            var low: UInt64 = 0
-            for (index, byte) in address.bytes.enumerated() {
-                if index < 8 {
-                    high |= UInt64(byte) << (56 - 8 * index)
-                } else {
-                    low |= UInt64(byte) << (56 - 8 * (index - 8))
-                }
-            }
-            self.high = high
-            self.low = low
+            high = address.high
+            low = address.low
             isIPv6 = address.family == .inet6
         }
 

@@ -1,5 +1,6 @@
 import BindwatchVarlink
 import CBindwatchSystem
+import EventLoopConcurrency
 import Glibc
 import NIOPosix
 import SystemPackage

@@ -1,4 +1,5 @@
 import BindwatchVarlink
+import EventLoopConcurrency
 import Glibc
 import NIOCore
 import NIOPosix

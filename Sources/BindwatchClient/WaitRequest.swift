@@ -11,11 +11,11 @@ public struct WaitRequest: Sendable, Equatable {
     /// Until no address of the set is in DAD and one binds, rather than until one binds.
     public var settled: Bool
     /// `global`, `site` or `link`: the least scope the completing address must have.
-    public var scope: AddressScope?
+    public var scope: KernelScope?
 
     public init(
         filter: AddressFilter = AddressFilter(), address: String? = nil, timeout: Double? = nil, settled: Bool = false,
-        scope: AddressScope? = nil
+        scope: KernelScope? = nil
     ) {
         self.filter = filter
         self.address = address

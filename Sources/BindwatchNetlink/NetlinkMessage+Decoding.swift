@@ -58,7 +58,7 @@ extension AddressMessage {
         guard let mine = local ?? address else { return nil }
         self.init(
             isDeletion: raw.is_delete != 0, family: family, prefixLength: raw.prefix_length,
-            scope: AddressScope(rawValue: raw.scope), ifindex: Int32(bitPattern: raw.ifindex),
+            scope: KernelScope(rawValue: raw.scope), ifindex: Int32(bitPattern: raw.ifindex),
             flags: AddressFlags(rawValue: raw.flags), local: mine,
             peer: (local != nil && address != nil && address != local) ? address : nil, address: address ?? mine,
             label: raw.has_label != 0 ? String(interfaceName: raw.label) : nil,

@@ -2,6 +2,7 @@ import ArgumentParser
 import BindwatchDaemon
 import BindwatchNetlink
 import BindwatchVarlink
+import EventLoopConcurrency
 import Glibc
 import NIOCore
 import NIOPosix

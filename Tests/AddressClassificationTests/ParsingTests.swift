@@ -27,7 +27,7 @@ struct ParsingTests {
             ValidCase(text: "1::2:3:4:5:6:7", canonical: "1:0:2:3:4:5:6:7"),
             ValidCase(text: "::ffff:192.0.2.1", canonical: "::ffff:192.0.2.1"),
             ValidCase(text: "::FFFF:c000:0201", canonical: "::ffff:192.0.2.1"),
-            ValidCase(text: "::192.0.2.1", canonical: "::c000:201"),
+            ValidCase(text: "::192.0.2.1", canonical: "::192.0.2.1"),
             ValidCase(text: "64:ff9b::192.0.2.1", canonical: "64:ff9b::c000:201"),
             ValidCase(text: "1:2:3:4:5:6:1.2.3.4", canonical: "1:2:3:4:5:6:102:304"),
             ValidCase(text: "fe80::1:2.3.4.5", canonical: "fe80::1:203:405"),

@@ -17,7 +17,8 @@ struct RandomAddresses {
             + AddressTypeRule.table.rows.map(\.network)).filter { $0.family == family }
         if Bool.random(using: &generator), let anchor = anchors.randomElement(using: &generator) {
             // Keep the anchor's network bits, randomise the rest.
-            let hostMask = IPPrefix.mask(Array(repeating: 0xff, count: bytes.count), to: anchor.length)
+            let allOnes = IPAddress(family: family, bytes: Array(repeating: 0xff, count: bytes.count))!
+            let hostMask = IPPrefix.masked(allOnes, to: anchor.length).bytes
             bytes = zip(zip(anchor.address.bytes, hostMask), bytes).map { pair, random in
                 pair.0 | (random & ~pair.1)
             }

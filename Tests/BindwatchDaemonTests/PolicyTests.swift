@@ -152,11 +152,11 @@ struct AddressIdentityTests {
             ("fe80::1", "fe80::1"), ("2001:db8:1:0:1:0:1:0", "2001:db8:1:0:1:0:1:0"),
         ])
     func canonical(input: String, expected: String) throws {
-        #expect(try #require(IPAddress(input)).description == expected)
+        #expect(try IPAddress(input).description == expected)
     }
 
     @Test("invalid address text is rejected", arguments: ["", "1.2.3", "1.2.3.256", "::1::", "fe80::1%eth0", "x"])
     func invalid(input: String) {
-        #expect(IPAddress(input) == nil)
+        #expect((try? IPAddress(input)) == nil)
     }
 }

@@ -265,6 +265,17 @@ struct VarlinkTests {
         }
     }
 
+    @Test(
+        "Classify writes an address as the table does, in one form for every method",
+        arguments: [
+            ("::c000:201", "::192.0.2.1"), ("::ffff:c000:201", "::ffff:192.0.2.1"), ("2001:DB8::0:1", "2001:db8::1"),
+        ])
+    func classifyText(input: String, canonical: String) async throws {
+        let reply = try await call("io.bindwatch.Classify", ["address": .string(input)]).first?["parameters"]
+        #expect(reply?["address"] == .string(canonical))
+        #expect(try IPAddress(input).description == canonical)
+    }
+
     @Test("List with more streams parts; the last has snapshotComplete")
     func listMore() async throws {
         let replies = try await call("io.bindwatch.List", ["all": .bool(true)], more: true)

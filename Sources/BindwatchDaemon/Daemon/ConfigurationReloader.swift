@@ -1,4 +1,5 @@
 import BindwatchVarlink
+import EventLoopConcurrency
 import Logging
 
 /// Rereads the settings, for SIGHUP and for the varlink `Reload` call alike, one reload at a

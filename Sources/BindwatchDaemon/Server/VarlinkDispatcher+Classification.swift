@@ -21,10 +21,7 @@ extension VarlinkDispatcher {
     /// `io.bindwatch.Explain`: an address of this host, every copy of it, every reason.
     func explain(_ request: VarlinkRequest) async throws -> ByteBuffer {
         let classification = try Self.classification(of: request)
-        let classified = classification.ipAddress
-        let target = BindwatchModel.IPAddress(
-            family: classified.family == .inet ? .inet : .inet6, bytes: classified.bytes)!
-        let (copies, policy) = await table.copies(of: target, zone: classification.zonedAddress.zone)
+        let (copies, policy) = await table.copies(of: classification.ipAddress, zone: classification.zonedAddress.zone)
         guard !copies.isEmpty else { throw VarlinkError.noSuchAddress }
         let classificationJSON = JSONValue.object(try Self.json(of: classification))
         return VarlinkReply.message { json in

@@ -1,5 +1,6 @@
 import BindwatchModel
 import BindwatchVarlink
+import EventLoopConcurrency
 import Logging
 import NIOCore
 

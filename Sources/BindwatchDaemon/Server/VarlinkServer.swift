@@ -1,10 +1,12 @@
 import BindwatchVarlink
 import CBindwatchSystem
+import EventLoopConcurrency
 import Glibc
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import SystemPackage
 
 /// Serves the varlink interfaces on a Unix stream socket.
 public final class VarlinkServer: Service {
@@ -57,21 +59,17 @@ public final class VarlinkServer: Service {
     /// Fails if a live daemon owns the path; removes a stale socket file.
     static func prepareSocketPath(_ path: String) throws {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        if !directory.isEmpty { try makeDirectories(directory) }
+        if !directory.isEmpty {
+            do {
+                try FileSystemCalls.makeDirectories(directory)
+            } catch {
+                throw StartError.socketPathUnusable(path: path, reason: "cannot create \(directory): \(error)")
+            }
+        }
         let result = bw_unix_socket_probe(path)
         if result == 1 { throw StartError.alreadyRunning(path: path) }
         if result < 0 {
-            throw StartError.socketPathUnusable(path: path, reason: "errno \(-result)")
-        }
-    }
-
-    private static func makeDirectories(_ path: String) throws {
-        var prefix = ""
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw StartError.socketPathUnusable(path: path, reason: "mkdir \(prefix) failed (errno \(errno))")
-            }
+            throw StartError.socketPathUnusable(path: path, reason: "\(Errno(rawValue: -result))")
         }
     }
 
@@ -94,9 +92,11 @@ public final class VarlinkServer: Service {
         } else {
             try Self.prepareSocketPath(path)
             server = try await bootstrap.bind(unixDomainSocketPath: path, childChannelInitializer: initializer)
-            guard chmod(path, configuration.socketMode) == 0 else {
+            do {
+                try FileSystemCalls.setMode(path, configuration.socketMode)
+            } catch {
                 try? await server.channel.close()
-                throw StartError.socketPathUnusable(path: path, reason: "chmod failed (errno \(errno))")
+                throw StartError.socketPathUnusable(path: path, reason: "chmod failed: \(error)")
             }
             logger.info("Listening", metadata: ["socket": "\(path)"])
         }

@@ -9,16 +9,18 @@ package struct WaitParameters: Sendable {
     /// Seconds; nil waits for ever.
     var timeout: Double?
     var settled: Bool
-    var minimumScope: AddressScope?
+    var minimumScope: KernelScope?
 
     package init(_ parameters: VarlinkParameters) throws(VarlinkError) {
         filter = try parameters.filter()
         if let text = try parameters.string("address") {
             let parts = text.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let parsed = IPAddress(String(parts[0])) else {
-                throw VarlinkError.invalidAddress("\"\(text.prefix(64))\" is not an IPv4 or IPv6 address")
+            do {
+                // The same parser, and so the same reasons, as Classify's.
+                address = try IPAddress(String(parts[0]))
+            } catch {
+                throw VarlinkError.invalidAddress(error.reason)
             }
-            address = parsed
             if parts.count == 2 {
                 // A zone names the interface the address must be on.
                 let zone = String(parts[1])

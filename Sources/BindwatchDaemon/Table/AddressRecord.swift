@@ -28,7 +28,7 @@ package struct AddressRecord: Sendable {
     var validLifetime: UInt32
     package var reasons: Reasons
     var prefixLength: UInt8
-    package var scope: AddressScope
+    package var scope: KernelScope
     /// Classified once, when the kernel reports the address.
     package var type: AddressType
     /// RFC 6724 precedence, for the preference order.

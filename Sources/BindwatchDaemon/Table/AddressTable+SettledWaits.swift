@@ -111,7 +111,7 @@ extension AddressTable {
     /// ones only when the request names them.
     private func addresses(of request: SettledWaitRequest, where include: (AddressRecord) -> Bool) -> [Address] {
         let now = MonotonicInstant.now()
-        let hostRank = AddressScope.host.breadthRank
+        let hostRank = KernelScope.host.breadthRank
         var result: [Address] = []
         for entry in links.values {
             if let interface = request.interface, entry.link.name != interface { continue }

@@ -1,6 +1,7 @@
 import BindwatchModel
 import BindwatchNetlink
 import BindwatchVarlink
+import EventLoopConcurrency
 import Glibc
 import Logging
 import NIOCore

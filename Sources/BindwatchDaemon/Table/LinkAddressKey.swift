@@ -13,7 +13,7 @@ package struct LinkAddressKey: Sendable, Hashable {
         local = message.local
         if message.family == .inet {
             prefixLength = message.prefixLength
-            remoteIPv4 = message.address.ipv4Value
+            remoteIPv4 = message.address.ipv4Value ?? 0
         } else {
             prefixLength = 0
             remoteIPv4 = 0

@@ -1,5 +1,6 @@
 import BindwatchModel
 import BindwatchVarlink
+import EventLoopConcurrency
 import Synchronization
 
 /// A `Wait` with `settled: true`: it ends once no address of its filter is in DAD and at least
@@ -13,11 +14,11 @@ public struct SettledWaitRequest: Sendable, Equatable {
     /// One address; with it, the set is that address alone (on `interface`, if given).
     public var address: IPAddress?
     /// The completing bindable address must have at least this scope; nil: any.
-    public var minimumScope: AddressScope?
+    public var minimumScope: KernelScope?
 
     public init(
         family: AddressFamily? = nil, interface: String? = nil, address: IPAddress? = nil,
-        minimumScope: AddressScope? = nil
+        minimumScope: KernelScope? = nil
     ) {
         self.family = family
         self.interface = interface
@@ -29,10 +30,10 @@ public struct SettledWaitRequest: Sendable, Equatable {
     /// `interface` or `address`: otherwise `lo` alone would settle every host at once.
     var namesItsAddresses: Bool { interface != nil || address != nil }
 
-    /// The widest breadth rank (`AddressScope.breadthRank`) a completing address may have.
+    /// The widest breadth rank (`KernelScope.breadthRank`) a completing address may have.
     var widestAcceptedRank: Int {
         if let minimumScope { return minimumScope.breadthRank }
-        return namesItsAddresses ? AddressScope.nowhere.breadthRank : AddressScope.link.breadthRank
+        return namesItsAddresses ? KernelScope.nowhere.breadthRank : KernelScope.link.breadthRank
     }
 
     func matches(family: AddressFamily, local: IPAddress) -> Bool {
@@ -84,7 +85,7 @@ struct SettlementCounts: Sendable {
 
     static func rank(of record: AddressRecord) -> Int {
         record.type == .loopback
-            ? max(record.scope.breadthRank, AddressScope.host.breadthRank) : record.scope.breadthRank
+            ? max(record.scope.breadthRank, KernelScope.host.breadthRank) : record.scope.breadthRank
     }
 
     mutating func count(_ record: AddressRecord, family: AddressFamily, adding: Bool) {

@@ -8,7 +8,7 @@ public struct Address: Sendable, Equatable {
     public var ifindex: Int32 { key.ifindex }
     public var prefixLength: UInt8
     public var interface: String
-    public var scope: AddressScope
+    public var scope: KernelScope
     public var flags: AddressFlags
     public var peer: IPAddress?
     public var label: String?
@@ -20,7 +20,7 @@ public struct Address: Sendable, Equatable {
     public var precedence: UInt8
 
     public init(
-        key: AddressKey, prefixLength: UInt8, interface: String, scope: AddressScope, flags: AddressFlags,
+        key: AddressKey, prefixLength: UInt8, interface: String, scope: KernelScope, flags: AddressFlags,
         peer: IPAddress?, label: String?, lifetimes: AddressLifetimes?, reasons: Reasons, type: AddressType,
         precedence: UInt8
     ) {

@@ -48,7 +48,7 @@ public struct AddressMessage: Sendable, Equatable {
     public var isDeletion: Bool
     public var family: AddressFamily
     public var prefixLength: UInt8
-    public var scope: AddressScope
+    public var scope: KernelScope
     public var ifindex: Int32
     public var flags: AddressFlags
     /// This host's address: IFA_LOCAL when present, else IFA_ADDRESS.
@@ -61,7 +61,7 @@ public struct AddressMessage: Sendable, Equatable {
     public var lifetimes: AddressLifetimes?
 
     package init(
-        isDeletion: Bool, family: AddressFamily, prefixLength: UInt8, scope: AddressScope, ifindex: Int32,
+        isDeletion: Bool, family: AddressFamily, prefixLength: UInt8, scope: KernelScope, ifindex: Int32,
         flags: AddressFlags, local: IPAddress, peer: IPAddress? = nil, label: String? = nil,
         lifetimes: AddressLifetimes? = nil
     ) {
@@ -79,7 +79,7 @@ public struct AddressMessage: Sendable, Equatable {
     }
 
     public init(
-        isDeletion: Bool, family: AddressFamily, prefixLength: UInt8, scope: AddressScope, ifindex: Int32,
+        isDeletion: Bool, family: AddressFamily, prefixLength: UInt8, scope: KernelScope, ifindex: Int32,
         flags: AddressFlags, local: IPAddress, peer: IPAddress?, address: IPAddress, label: String?,
         lifetimes: AddressLifetimes?
     ) {

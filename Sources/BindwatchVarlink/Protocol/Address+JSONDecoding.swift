@@ -22,19 +22,19 @@ extension Address {
         guard let family = AddressFamily(name: try fields.string("family")) else {
             throw WireError(field: "family", problem: "neither inet nor inet6")
         }
-        guard let local = IPAddress(try fields.string("address")), local.family == family else {
+        guard let local = try? IPAddress(try fields.string("address")), local.family == family else {
             throw WireError(field: "address", problem: "not an \(family.name) address")
         }
         var peer: IPAddress?
         if let text = try fields.optionalString("peer") {
-            guard let parsed = IPAddress(text), parsed.family == family else {
+            guard let parsed = try? IPAddress(text), parsed.family == family else {
                 throw WireError(field: "peer", problem: "not an \(family.name) address")
             }
             peer = parsed
         }
         let prefixLength = try fields.integer("prefixLength") as UInt8
         let ifindex = try fields.integer("ifindex") as Int32
-        guard let scope = AddressScope(name: try fields.string("scope")) else {
+        guard let scope = KernelScope(name: try fields.string("scope")) else {
             throw WireError(field: "scope", problem: "not a scope")
         }
         guard let type = AddressType(rawValue: try fields.string("type")) else {

@@ -10,7 +10,8 @@ package enum InterfaceDescription {
 
         # One address as the kernel reports it, with bindwatch's verdict.
         # id: stable for the address's life ("3/2001:db8::1", "2/192.0.2.1/24").
-        # address: canonical text (RFC 5952), no zone. family: inet or inet6.
+        # address: canonical text as inet_ntop and `ip` write it (RFC 5952; ::ffff:a.b.c.d and
+        # ::a.b.c.d in mixed notation), the same in every method; no zone. family: inet or inet6.
         # scope: global, site, link, host or nowhere. type: what kind of address (see Classify).
         # flags: iproute2's names; unknown bits as hex.
         # peer: the far end on a point-to-point link. label: IPv4 only.

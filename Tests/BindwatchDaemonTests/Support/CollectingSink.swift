@@ -1,3 +1,4 @@
+import EventLoopConcurrency
 import Foundation
 import NIOCore
 import Synchronization

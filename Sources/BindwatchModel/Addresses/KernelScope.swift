@@ -1,13 +1,15 @@
-/// The kernel's `ifa_scope` (RT_SCOPE_*), named as iproute2 names it.
-public struct AddressScope: RawRepresentable, Sendable, Hashable {
+/// The kernel's `ifa_scope` (RT_SCOPE_*), named as iproute2 names it. Not the scope the
+/// classifier derives from the address itself (its `AddressScope`, after RFC 4291 and RFC
+/// 4007): the kernel's is whatever the address was added with (`ip addr add … scope link`).
+public struct KernelScope: RawRepresentable, Sendable, Hashable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    public static let global = AddressScope(rawValue: 0)
-    public static let site = AddressScope(rawValue: 200)
-    public static let link = AddressScope(rawValue: 253)
-    public static let host = AddressScope(rawValue: 254)
-    public static let nowhere = AddressScope(rawValue: 255)
+    public static let global = KernelScope(rawValue: 0)
+    public static let site = KernelScope(rawValue: 200)
+    public static let link = KernelScope(rawValue: 253)
+    public static let host = KernelScope(rawValue: 254)
+    public static let nowhere = KernelScope(rawValue: 255)
 
     /// `global`, `site`, `link`, `host`, `nowhere`, or the number for any other value.
     public var name: String {

@@ -25,6 +25,10 @@ enum FileSystemCalls {
         guard fchmod(descriptor.rawValue, mode) == 0 else { throw Errno(rawValue: errno) }
     }
 
+    static func setMode(_ path: String, _ mode: mode_t) throws(Errno) {
+        guard chmod(path, mode) == 0 else { throw Errno(rawValue: errno) }
+    }
+
     static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
