@@ -46,7 +46,7 @@ struct TableBenchmark {
     /// Fills a table with `size` addresses on one link and one Watch subscriber, then times
     /// 2,000 single events (a DAD completion each) in rounds of 200.
     static func measure(size: Int) async -> (apply: [UInt64], list: UInt64) {
-        let table = AddressTable(
+        let table = LiveTable(
             logger: Logger(label: "benchmark"), eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply([
             .link(

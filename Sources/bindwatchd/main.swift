@@ -34,7 +34,7 @@ do {
     exit(71)  // EX_OSERR
 }
 // One event loop thread for the whole daemon: netlink, the table, the clients and the timers
-// (see AddressTable). Set before anything uses the singleton group.
+// (see LiveTable). Set before anything uses the singleton group.
 NIOSingletons.groupLoopCountSuggestion = 1
 let executor = EventLoopTaskExecutor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
 let outcome = executor.runBlocking {

@@ -11,8 +11,8 @@ import Testing
 @Suite("Address table", .timeLimit(.minutes(1)))
 struct AddressTableTests {
     /// A table holding the recorded veth0 (ifindex 2, up and running) and lo.
-    private func makeTable(policy: BindPolicy = BindPolicy()) async throws -> AddressTable {
-        let table = AddressTable(
+    private func makeTable(policy: BindPolicy = BindPolicy()) async throws -> LiveTable {
+        let table = LiveTable(
             policy: policy, logger: Logger(label: "test"),
             eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
@@ -138,7 +138,7 @@ struct AddressTableTests {
 
     /// The recorded rename, whose link goes down first, and a table that publishes addresses
     /// on links that are down.
-    private func renameFixture() async throws -> (AddressTable, RecordedMessages) {
+    private func renameFixture() async throws -> (LiveTable, RecordedMessages) {
         var policy = BindPolicy()
         policy.link = .any
         return (try await makeTable(policy: policy), try RecordedMessages("link-rename"))
@@ -253,7 +253,7 @@ struct AddressTableTests {
 
     @Test("a subscriber that stops reading is cut off; others are not")
     func slowSubscriber() async throws {
-        let table = AddressTable(
+        let table = LiveTable(
             subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: 0), logger: Logger(label: "test"),
             eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
@@ -284,7 +284,7 @@ struct AddressTableTests {
         "a link going down changes all its addresses at once; subscribers are allowed that burst",
         arguments: [(0, true), (2, false)])
     func linkDownBurst(perAddress: Int, dropped: Bool) async throws {
-        let table = AddressTable(
+        let table = LiveTable(
             subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: perAddress),
             logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
@@ -348,7 +348,7 @@ struct StalledWatchTests {
 
     @Test("the Watch call ends once the backlog passes the limit, though its writer is stuck")
     func stalledWriter() async throws {
-        let table = AddressTable(
+        let table = LiveTable(
             subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: 0), logger: Logger(label: "test"),
             eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)

@@ -10,7 +10,7 @@ import Testing
 struct AddressWireTests {
     /// Every address the recorded kernel messages produce, under every flag and reason they give.
     private func recordedAddresses() async throws -> [Address] {
-        let table = AddressTable(logger: Logger(label: "test"))
+        let table = LiveTable(logger: Logger(label: "test"))
         for name in [
             "dump-links", "dump-addresses", "ipv4-peer", "ipv6-dadfailed", "ipv6-deprecated", "ipv6-high-flags",
         ] {

@@ -39,7 +39,7 @@ struct EventLogTests {
     func addressEvents() async throws {
         try await withDirectory { directory in
             let path = "\(directory)/events.jsonl"
-            let table = AddressTable(eventLog: EventLogConfiguration(path: path), logger: Logger(label: "test"))
+            let table = LiveTable(eventLog: EventLogConfiguration(path: path), logger: Logger(label: "test"))
             // Before readiness the initial dump is state, not events: only counted in `started`.
             _ = await table.apply(try RecordedMessages("dump-links").payloads)
             await table.markReady()
@@ -159,7 +159,7 @@ struct EventLogTests {
     func reload() async throws {
         try await withDirectory { directory in
             let path = "\(directory)/events.jsonl"
-            let table = AddressTable(eventLog: EventLogConfiguration(path: path), logger: Logger(label: "test"))
+            let table = LiveTable(eventLog: EventLogConfiguration(path: path), logger: Logger(label: "test"))
             _ = await table.apply(try RecordedMessages("dump-links").payloads)
             _ = await table.apply(try RecordedMessages("ipv6-deprecated").payloads)
             await table.markReady()

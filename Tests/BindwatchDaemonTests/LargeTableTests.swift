@@ -37,7 +37,7 @@ struct LargeTableTests {
 
     @Test("the table holds them; List without more is TooLarge, with more it streams them under 16 MiB")
     func largeTable() async throws {
-        let table = AddressTable(
+        let table = LiveTable(
             logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         let payloads = try Self.messages()

@@ -13,8 +13,8 @@ import Testing
 struct SettledWaitTests {
     /// veth0 (ifindex 2, up), veth2 (3, down) and lo, synced, with a monitor that has made no
     /// fresh dump yet.
-    private func makeTable(policy: BindPolicy = BindPolicy(), _ fixtures: String...) async throws -> AddressTable {
-        let table = AddressTable(policy: policy, logger: Logger(label: "test"))
+    private func makeTable(policy: BindPolicy = BindPolicy(), _ fixtures: String...) async throws -> LiveTable {
+        let table = LiveTable(policy: policy, logger: Logger(label: "test"))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         for fixture in fixtures { _ = await table.apply(try RecordedMessages(fixture).payloads) }
         await table.setSynced(true)
@@ -23,7 +23,7 @@ struct SettledWaitTests {
     }
 
     /// The monitor's report that fresh dump `number` is in, and no link awaits a dump.
-    private func freshDumpDone(_ table: AddressTable, _ number: UInt64 = 1, awaiting: Set<Int32> = []) async {
+    private func freshDumpDone(_ table: LiveTable, _ number: UInt64 = 1, awaiting: Set<Int32> = []) async {
         await table.updateDumpProgress(DumpProgress(linksAwaitingDump: awaiting, freshDumpsCompleted: number))
     }
 
@@ -202,9 +202,9 @@ struct SettledWaitTests {
     }
 }
 
-extension AddressTable {
+extension LiveTable {
     /// What a timeout would name now, without ending the wait.
     fileprivate func endSettledWaitPending(_ wait: SettledWait) -> [Address] {
-        pendingAddresses(of: wait.request)
+        table.pendingAddresses(of: wait.request)
     }
 }

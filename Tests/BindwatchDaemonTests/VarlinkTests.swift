@@ -97,7 +97,7 @@ struct VarlinkTests {
     private func call(
         _ method: String, _ parameters: [String: JSONValue] = [:], more: Bool = false, uid: UInt32 = 0
     ) async throws -> [JSONValue] {
-        let table = AddressTable(
+        let table = LiveTable(
             logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         _ = await table.apply(try RecordedMessages("dump-addresses").payloads)

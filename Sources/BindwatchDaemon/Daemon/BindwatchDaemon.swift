@@ -37,7 +37,7 @@ public enum BindwatchDaemon {
             try VarlinkServer.prepareSocketPath(settings.socketPath)
         }
 
-        let table = AddressTable(
+        let table = LiveTable(
             policy: settings.policy, eventLog: settings.eventLog, logger: logger,
             eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         let monitor = try NetlinkMonitor(

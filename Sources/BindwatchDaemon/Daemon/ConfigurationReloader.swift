@@ -14,7 +14,7 @@ public actor ConfigurationReloader {
         public var restartRequired: [SettingKey]
     }
 
-    private let table: AddressTable
+    private let table: LiveTable
     private let load: @Sendable () async throws -> DaemonSettings
     private let logger: Logger
     private var applied: DaemonSettings
@@ -22,7 +22,7 @@ public actor ConfigurationReloader {
     private var reloadEnded = OneShotSignal()
 
     public init(
-        table: AddressTable, current: DaemonSettings, load: @escaping @Sendable () async throws -> DaemonSettings,
+        table: LiveTable, current: DaemonSettings, load: @escaping @Sendable () async throws -> DaemonSettings,
         logger: Logger
     ) {
         self.table = table

@@ -6,7 +6,7 @@ import SystemPackage
 /// whatever happens. A failing disk never stops the daemon: lines that cannot be written are
 /// counted and the writer tries again with the next batch.
 ///
-/// Owned by the `AddressTable` actor, which calls it synchronously: a buffered write to a local
+/// Owned by the `LiveTable` actor, which calls it synchronously: a buffered write to a local
 /// file costs microseconds, and a single owner keeps `seq` and the file in step.
 final class EventLogWriter {
     private(set) var configuration: EventLogConfiguration

@@ -31,13 +31,13 @@ public final class NetlinkMonitor: Service {
     }
 
     private let socket: NetlinkSocket
-    private let table: AddressTable
+    private let table: LiveTable
     private let configuration: Configuration
     private let logger: Logger
 
     /// Opens its own socket, or adopts `socket` (one systemd passed).
     public init(
-        table: AddressTable, configuration: Configuration, socket: NetlinkSocket? = nil, logger: Logger
+        table: LiveTable, configuration: Configuration, socket: NetlinkSocket? = nil, logger: Logger
     ) throws(NetlinkError) {
         if let socket {
             self.socket = socket

@@ -27,7 +27,7 @@ final class NetlinkPump: @unchecked Sendable {
     static let largeBatchChanges: UInt64 = 10_000
 
     private let socket: NetlinkSocket
-    private let table: AddressTable
+    private let table: LiveTable
     private let loop: any EventLoop
     private let logger: Logger
 
@@ -51,7 +51,7 @@ final class NetlinkPump: @unchecked Sendable {
         case failed(any Error)
     }
 
-    init(socket: NetlinkSocket, table: AddressTable, configuration: NetlinkMonitor.Configuration, logger: Logger) {
+    init(socket: NetlinkSocket, table: LiveTable, configuration: NetlinkMonitor.Configuration, logger: Logger) {
         self.socket = socket
         self.table = table
         self.loop = table.eventLoop
@@ -206,7 +206,7 @@ final class NetlinkPump: @unchecked Sendable {
 
     private func eventsLost(_ message: Logger.Message) {
         logger.warning(message)
-        table.assumeIsolated { $0.setSynced(false) }
+        table.assumeIsolated { $0.eventsLost() }
         state.requestFullResync()
     }
 
@@ -289,7 +289,7 @@ final class NetlinkPump: @unchecked Sendable {
             break
         case .resyncComplete(let sweep, let synced):
             let (removed, status) = table.assumeIsolated { table in
-                (table.finishResync(sweep: sweep, synced: synced), table.status())
+                (table.resyncFinished(sweep: sweep, synced: synced), table.status())
             }
             // The resync's datagrams and batches are freed now, but malloc keeps the memory:
             // give it back. Measured after a 10,000-address start: 0.1–0.3 MiB of a 3.6 MiB heap.
@@ -301,11 +301,8 @@ final class NetlinkPump: @unchecked Sendable {
                     "attempt": "\(finished.attempt)",
                 ])
         case .resyncFailed(let willRetrySoon):
-            table.assumeIsolated { table in
-                table.setSynced(false)
-                // Serve what we have; the scheduler retries later.
-                if !willRetrySoon { table.markReady() }
-            }
+            // Once the attempts ran out, serve what there is; the scheduler retries later.
+            table.assumeIsolated { $0.resyncFailed(willRetrySoon: willRetrySoon) }
             if !willRetrySoon {
                 logger.error("Resync attempts ran out; serving with synced=false until a later retry")
             }
@@ -317,10 +314,7 @@ final class NetlinkPump: @unchecked Sendable {
     private func startNextDump() {
         while let request = state.nextRequest() {
             if case .links = request.kind, request.startsResync {
-                let sweep = table.assumeIsolated { table in
-                    table.countResync()
-                    return table.beginSweep()
-                }
+                let sweep = table.assumeIsolated { $0.resyncStarted() }
                 state.resyncStarted(sweep: sweep)
             }
             do {

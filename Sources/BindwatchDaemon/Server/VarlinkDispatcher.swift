@@ -21,7 +21,7 @@ struct VarlinkDispatcher: Sendable {
     /// What one address usually takes (about 300 bytes for IPv6 with flags): the room a reply reserves.
     static let typicalAddressBytes = 320
 
-    let table: AddressTable
+    let table: LiveTable
     let statistics: ServerStatistics
     let startedAt: MonotonicInstant
     let reloader: ConfigurationReloader?
@@ -29,7 +29,7 @@ struct VarlinkDispatcher: Sendable {
     let daemonUser: UInt32
 
     init(
-        table: AddressTable, statistics: ServerStatistics, startedAt: MonotonicInstant,
+        table: LiveTable, statistics: ServerStatistics, startedAt: MonotonicInstant,
         reloader: ConfigurationReloader? = nil, daemonUser: UInt32 = 0
     ) {
         self.table = table

@@ -45,7 +45,7 @@ public final class VarlinkServer: Service {
 
     /// `reloader`: what the `Reload` call runs; without one, the call fails.
     public init(
-        configuration: Configuration, table: AddressTable, statistics: ServerStatistics,
+        configuration: Configuration, table: LiveTable, statistics: ServerStatistics,
         reloader: ConfigurationReloader? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger
     ) {

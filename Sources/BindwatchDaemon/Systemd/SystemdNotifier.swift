@@ -13,11 +13,11 @@ import ServiceLifecycle
 public final class SystemdNotifier: Service {
     private let socketPath: String?
     private let watchdogInterval: Duration?
-    private let table: AddressTable
+    private let table: LiveTable
     private let listening: OneShotSignal
     private let logger: Logger
 
-    public init(environment: [String: String], table: AddressTable, listening: OneShotSignal, logger: Logger) {
+    public init(environment: [String: String], table: LiveTable, listening: OneShotSignal, logger: Logger) {
         socketPath = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
         // WATCHDOG_PID, when set, names the process the watchdog is for.
         let forUs = environment["WATCHDOG_PID"].map { Int32($0) == getpid() } ?? true

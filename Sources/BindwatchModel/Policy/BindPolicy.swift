@@ -26,6 +26,19 @@ public struct BindPolicy: Sendable, Equatable {
         interfaceName: String,
         type: AddressType
     ) -> Reasons {
+        reasons(
+            flags: flags, family: family, link: link, interfaceExcluded: isInterfaceExcluded(interfaceName), type: type)
+    }
+
+    /// The same, with the interface's verdict worked out once per link: re-evaluating a link's
+    /// addresses then matches no glob and allocates nothing per address.
+    public func reasons(
+        flags: AddressFlags,
+        family: AddressFamily,
+        link: LinkFlags,
+        interfaceExcluded: Bool,
+        type: AddressType
+    ) -> Reasons {
         var reasons: Reasons = []
         if family == .inet6 {
             // net/ipv6/af_inet6.c: bind() wants an address that is not tentative, or is optimistic;
@@ -43,7 +56,7 @@ public struct BindPolicy: Sendable, Equatable {
         case .up: if !link.contains(.up) { reasons.insert(.linkDown) }
         case .running: if !link.isSuperset(of: [.up, .running]) { reasons.insert(.linkDown) }
         }
-        if isInterfaceExcluded(interfaceName) { reasons.insert(.interfaceExcluded) }
+        if interfaceExcluded { reasons.insert(.interfaceExcluded) }
         if !families.contains(family) { reasons.insert(.familyExcluded) }
         if excludeTypes.contains(type) { reasons.insert(.typeExcluded) }
         return reasons

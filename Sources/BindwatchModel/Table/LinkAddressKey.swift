@@ -1,5 +1,3 @@
-import BindwatchModel
-
 /// `AddressKey` within one link, packed into 24 bytes: the table's per-link hash tables hold
 /// one per address, so the ifindex (the link's) is not repeated.
 package struct LinkAddressKey: Sendable, Hashable {

@@ -1,7 +1,3 @@
-import BindwatchModel
-
-import enum AddressClassification.AddressType
-
 /// What the table stores per address, packed into 32 bytes: 100,000 addresses must cost at
 /// most 200 bytes each, hash-table slack included. `Address` values are made from it on
 /// demand. The rare parts (an IPv6 peer, an IPv4 label other than the link's name) live in

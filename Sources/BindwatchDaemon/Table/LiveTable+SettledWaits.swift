@@ -1,0 +1,75 @@
+import BindwatchModel
+import BindwatchNetlink
+
+extension LiveTable {
+    // MARK: Settled waits
+
+    /// Registers a settled wait. It needs a dump of every address that starts after this call:
+    /// events already queued on the netlink socket, and the first announcement of an address
+    /// added just before (the kernel sends it from its DAD worker, not from `ip addr add`),
+    /// would otherwise reach the table only after an answer made without them. Ends when the
+    /// filtered set is settled (`SettledWait.settled()`), or with `endSettledWait`.
+    public func registerSettledWait(_ request: SettledWaitRequest) -> SettledWait {
+        nextSettledWaitID += 1
+        let freshDump: UInt64
+        if let freshDumpRequester {
+            freshDumpsRequested += 1
+            freshDump = freshDumpsRequested
+            freshDumpRequester(freshDump)
+        } else {
+            // No monitor (a table fed by hand): the table is all there is.
+            freshDump = dumpProgress.freshDumpsCompleted
+        }
+        let wait = SettledWait(id: nextSettledWaitID, request: request, freshDump: freshDump)
+        settledWaits[wait.id] = wait
+        if let address = request.address {
+            fanout.settledWaitTargets[address, default: 0] += 1
+        } else {
+            fanout.settledWaitsWithoutTarget += 1
+        }
+        lookAt(wait)
+        return wait
+    }
+
+    /// Forgets a wait, answered or not. Returns the addresses of its set still in DAD, for a
+    /// timeout's message.
+    public func endSettledWait(_ wait: SettledWait) -> [Address] {
+        guard settledWaits.removeValue(forKey: wait.id) != nil else { return [] }
+        if let address = wait.request.address {
+            fanout.settledWaitTargets[address, default: 1] -= 1
+            if fanout.settledWaitTargets[address] == 0 { fanout.settledWaitTargets[address] = nil }
+        } else {
+            fanout.settledWaitsWithoutTarget -= 1
+        }
+        return table.pendingAddresses(of: wait.request)
+    }
+
+    /// The netlink monitor says which dumps are still to come, and which fresh dumps are in.
+    package func updateDumpProgress(_ progress: DumpProgress) {
+        guard progress != dumpProgress else { return }
+        dumpProgress = progress
+        lookAtSettledWaits()
+    }
+
+    /// The netlink monitor's way to hear of a fresh dump a settled wait needs.
+    package func setFreshDumpRequester(_ requester: (@Sendable (UInt64) -> Void)?) {
+        freshDumpRequester = requester
+    }
+
+    /// A link came up or got a prefix: it has addresses the table learns of only by its dump.
+    func awaitDump(of ifindex: Int32) {
+        dumpProgress.linksAwaitingDump.insert(ifindex)
+    }
+
+    func lookAtSettledWaits() {
+        fanout.settledWaitsNeedLook = false
+        for wait in settledWaits.values where !wait.isComplete { lookAt(wait) }
+    }
+
+    private func lookAt(_ wait: SettledWait) {
+        guard synced, !dumpProgress.resyncRunning, dumpProgress.freshDumpsCompleted >= wait.freshDump,
+            table.isSettled(wait.request, linksAwaitingDump: dumpProgress.linksAwaitingDump)
+        else { return }
+        wait.complete(with: table.bindableAddresses(of: wait.request))
+    }
+}

@@ -1,0 +1,343 @@
+/// The address table as a plain value: every link, its addresses with the kernel's flags and
+/// the policy's verdicts, the counts and the generation. It applies what the kernel says and
+/// reports each change to a `TableChangeSink` as it makes it. It does no I/O and knows no
+/// clients; the daemon's `LiveTable` actor owns the one that serves.
+public struct AddressTable: Sendable {
+    package struct LinkEntry: Sendable {
+        package var link: Link
+        /// False for a link known only from an address message (events raced a resync).
+        package var isKnown: Bool
+        package var confirmedSweep: UInt32
+        package var addresses: [LinkAddressKey: AddressRecord] = [:]
+        /// Peers and labels of the few addresses that have them (`AddressRecord.Details.hasExtras`).
+        package var extras: [LinkAddressKey: AddressExtras] = [:]
+        /// What settled waits ask about this link, kept current by `remember` and `forget`.
+        package var counts = SettlementCounts()
+
+        package func extras(for key: LinkAddressKey, _ record: AddressRecord) -> AddressExtras? {
+            record.details.contains(.hasExtras) ? extras[key] : nil
+        }
+
+        /// A hash table keeps its capacity when emptied: after a link that held 100,000
+        /// addresses loses them, give the memory back (262,144 buckets of 56 bytes at that size).
+        package mutating func shrinkIfSparse() {
+            guard addresses.capacity > 1024 && addresses.count * 8 < addresses.capacity else { return }
+            var shrunk = [LinkAddressKey: AddressRecord](minimumCapacity: addresses.count)
+            for (key, record) in addresses { shrunk[key] = record }
+            addresses = shrunk
+        }
+
+        /// `interface`: the link's name, unless the value is from before a rename.
+        package func published(
+            _ key: LinkAddressKey, _ record: AddressRecord, interface: String? = nil, now: MonotonicInstant
+        ) -> Address {
+            record.published(
+                key: key.addressKey(ifindex: link.index), interface: interface ?? link.name,
+                extras: extras(for: key, record), now: now)
+        }
+    }
+
+    /// What applying a batch of kernel messages found that the monitor must act on.
+    package struct ApplyOutcome: Sendable {
+        /// Links that gained IFF_UP, IFF_RUNNING or IFF_LOWER_UP: the kernel has just made
+        /// addresses on them (link-local) that it will not announce until DAD ends.
+        package var linksCameUp: [Int32] = []
+        /// Links that got a router advertisement's prefix: a SLAAC address, unannounced too.
+        package var linksWithNewPrefix: [Int32] = []
+
+        /// Links whose dump must come before a settled wait may end.
+        package var linksAwaitingDump: [Int32] { linksCameUp + linksWithNewPrefix }
+    }
+
+    package private(set) var links: [Int32: LinkEntry] = [:]
+    public private(set) var policy: BindPolicy
+    /// Counts the changes to the table; each change gets the generation it produced.
+    public private(set) var generation: UInt64 = 0
+    public private(set) var addressCount = 0
+    /// The most addresses the table has held.
+    public private(set) var largestAddressCount = 0
+    public private(set) var bindableCount = 0
+    public private(set) var netlinkMessages = 0
+    public private(set) var malformedMessages = 0
+    private var sweep: UInt32 = 0
+
+    public init(policy: BindPolicy = BindPolicy()) {
+        self.policy = policy
+    }
+
+    /// Links the kernel has described (not those known only from an address message).
+    public var linkCount: Int { links.values.count(where: \.isKnown) }
+
+    /// How many addresses the link's table has room for, for tests of its memory.
+    package func addressCapacity(ifindex: Int32) -> Int { links[ifindex]?.addresses.capacity ?? 0 }
+
+    // MARK: Updates from the kernel
+
+    /// Starts a mark-and-sweep resync: from now on every address and link the kernel mentions
+    /// is marked; `endSweep` removes the rest.
+    package mutating func beginSweep() -> UInt32 {
+        sweep &+= 1
+        return sweep
+    }
+
+    /// Removes whatever neither the dump nor an event confirmed since `beginSweep`.
+    package mutating func endSweep(_ sweep: UInt32, changes: inout some TableChangeSink) -> Int {
+        var removed = 0
+        let now = MonotonicInstant.now()
+        for ifindex in Array(links.keys) {
+            guard links[ifindex]?.confirmedSweep == sweep else {
+                removed += removeLink(ifindex, now: now, changes: &changes)
+                continue
+            }
+            // Out of `links` while it changes, so that removing from it does not copy it.
+            var entry = links.removeValue(forKey: ifindex)!
+            defer { links[ifindex] = entry }
+            let stale = entry.addresses.filter { $0.value.confirmedSweep != sweep }
+            for (key, record) in stale {
+                removed += 1
+                forget(record, key, in: &entry, changes: &changes)
+                if changes.isObserving {
+                    publish(before: entry.published(key, record, now: now), after: nil, changes: &changes)
+                } else {
+                    generation += 1
+                }
+                entry.addresses[key] = nil
+                entry.extras[key] = nil
+            }
+            entry.shrinkIfSparse()
+        }
+        return removed
+    }
+
+    /// Applies kernel messages in order: dump replies and events alike are upserts.
+    package mutating func apply(_ payloads: [NetlinkMessage.Payload], changes: inout some TableChangeSink)
+        -> ApplyOutcome
+    {
+        var outcome = ApplyOutcome()
+        let now = MonotonicInstant.now()
+        for payload in payloads {
+            netlinkMessages += 1
+            switch payload {
+            case .address(let message):
+                apply(message, now: now, changes: &changes)
+            case .link(let message):
+                if apply(message, now: now, changes: &changes) {
+                    // The kernel made a link-local address it will not announce until DAD
+                    // ends: no settled wait may end before the link's dump shows it.
+                    outcome.linksCameUp.append(message.ifindex)
+                }
+            case .prefix(let prefix) where prefix.ifindex > 0:
+                // Likewise the SLAAC address the prefix made.
+                outcome.linksWithNewPrefix.append(prefix.ifindex)
+            case .malformed:
+                malformedMessages += 1
+            case .prefix, .done, .error, .other:
+                break
+            }
+        }
+        return outcome
+    }
+
+    // The link's entry is taken out of `links` while it changes: mutating it there through
+    // `links[ifindex]!` on every access costs a lookup each time, and copying it out and back
+    // would copy its address table.
+    private mutating func apply(_ message: AddressMessage, now: MonotonicInstant, changes: inout some TableChangeSink) {
+        let key = LinkAddressKey(message)
+        var entry = links.removeValue(forKey: message.ifindex) ?? placeholderLink(message)
+        defer { links[message.ifindex] = entry }
+        let link = entry.link
+        if message.isDeletion {
+            guard let old = entry.addresses.removeValue(forKey: key) else { return }
+            entry.shrinkIfSparse()
+            forget(old, key, in: &entry, changes: &changes)
+            if changes.isObserving {
+                publish(before: entry.published(key, old, now: now), after: nil, changes: &changes)
+            } else {
+                generation += 1
+            }
+            if old.details.contains(.hasExtras) { entry.extras[key] = nil }
+            return
+        }
+        let previous = entry.addresses[key]
+        let previousExtras = previous.flatMap { entry.extras(for: key, $0) }
+        // The type depends only on the address, which the key fixes: classify it once.
+        let type = previous?.type ?? message.local.addressType
+        let precedence = previous?.precedence ?? UInt8(clamping: message.local.precedence)
+        let extras = AddressExtras(message: message, interfaceName: link.name)
+        let record = AddressRecord(
+            message: message, interfaceName: link.name, receivedAt: now,
+            reasons: policy.reasons(
+                flags: message.flags, family: message.family, link: link.flags, interfaceName: link.name,
+                type: type),
+            type: type, precedence: precedence, sweep: sweep, hasExtras: extras != nil)
+        entry.addresses[key] = record
+        if extras != previousExtras { entry.extras[key] = extras }
+        if let previous { forget(previous, key, in: &entry, changes: &changes) }
+        remember(record, key, in: &entry, changes: &changes)
+        if let previous {
+            guard
+                !record.isSameExceptLifetimes(
+                    as: previous, extras: extras, otherExtras: previousExtras, interface: link.name)
+            else { return }
+            if changes.isObserving {
+                publish(
+                    before: entry.published(key, previous, now: now), after: entry.published(key, record, now: now),
+                    changes: &changes)
+            } else {
+                generation += 1
+            }
+        } else if changes.isObserving {
+            publish(before: nil, after: entry.published(key, record, now: now), changes: &changes)
+        } else {
+            generation += 1
+        }
+    }
+
+    /// Returns true when the link gained one of the up/running bits.
+    private mutating func apply(
+        _ message: LinkMessage, now: MonotonicInstant, changes: inout some TableChangeSink
+    ) -> Bool {
+        // Only the link's own messages; bridge-port (AF_BRIDGE) ones say nothing about it.
+        guard message.family == 0 else { return false }
+        if message.isDeletion {
+            _ = removeLink(message.ifindex, now: now, changes: &changes)
+            return false
+        }
+        if links[message.ifindex] == nil {
+            links[message.ifindex] = LinkEntry(
+                link: Link(
+                    index: message.ifindex, name: message.name ?? "if\(message.ifindex)", flags: [],
+                    operationalState: OperationalState(rawValue: 0), hardwareType: message.hardwareType),
+                isKnown: false, confirmedSweep: sweep)
+        }
+        let old = links[message.ifindex]!.link
+        let wasKnown = links[message.ifindex]!.isKnown
+        var link = old
+        link.name = message.name ?? old.name
+        link.flags = message.flags
+        link.operationalState = message.operationalState ?? old.operationalState
+        link.hardwareType = message.hardwareType
+        links[message.ifindex]!.link = link
+        links[message.ifindex]!.isKnown = true
+        links[message.ifindex]!.confirmedSweep = sweep
+        let cameUp = !message.flags.intersection(LinkFlags.state).isSubset(of: wasKnown ? old.flags : [])
+
+        // Other bits (promiscuous, allmulti) change no verdict: do not touch every address.
+        if old.name != link.name || old.flags.intersection(LinkFlags.state) != link.flags.intersection(LinkFlags.state)
+        {
+            // A rename or a state change can change every address's interface or verdict.
+            var entry = links.removeValue(forKey: message.ifindex)!
+            defer { links[message.ifindex] = entry }
+            let renamed = old.name != link.name
+            let interfaceExcluded = policy.isInterfaceExcluded(link.name)
+            var index = entry.addresses.startIndex
+            while index != entry.addresses.endIndex {
+                let (key, record) = entry.addresses[index]
+                var updated = record
+                updated.reasons = policy.reasons(
+                    flags: record.flags, family: key.local.family, link: link.flags,
+                    interfaceExcluded: interfaceExcluded, type: record.type)
+                let isChange = renamed || updated.reasons != record.reasons
+                let before =
+                    isChange && changes.isObserving ? entry.published(key, record, interface: old.name, now: now) : nil
+                if renamed && record.details.contains(.labelIsInterfaceName) {
+                    // The label stays the old name until the kernel re-announces the address.
+                    updated.details.remove(.labelIsInterfaceName)
+                    updated.details.insert(.hasExtras)
+                    entry.extras[key, default: AddressExtras(peer: nil, label: nil)].label = old.name
+                }
+                entry.addresses.values[index] = updated
+                forget(record, key, in: &entry, changes: &changes)
+                remember(updated, key, in: &entry, changes: &changes)
+                if let before {
+                    publish(before: before, after: entry.published(key, updated, now: now), changes: &changes)
+                } else if isChange {
+                    generation += 1
+                }
+                index = entry.addresses.index(after: index)
+            }
+        }
+        return cameUp
+    }
+
+    private func placeholderLink(_ message: AddressMessage) -> LinkEntry {
+        LinkEntry(
+            link: Link(
+                index: message.ifindex, name: "if\(message.ifindex)", flags: [],
+                operationalState: OperationalState(rawValue: 0), hardwareType: 0),
+            isKnown: false, confirmedSweep: sweep)
+    }
+
+    private mutating func removeLink(
+        _ ifindex: Int32, now: MonotonicInstant, changes: inout some TableChangeSink
+    ) -> Int {
+        guard var entry = links.removeValue(forKey: ifindex) else { return 0 }
+        for (key, record) in entry.addresses {
+            forget(record, key, in: &entry, changes: &changes)
+            if changes.isObserving {
+                publish(before: entry.published(key, record, now: now), after: nil, changes: &changes)
+            } else {
+                generation += 1
+            }
+        }
+        return entry.addresses.count
+    }
+
+    // MARK: Policy
+
+    /// Re-evaluates every address under a new policy and publishes what changed.
+    package mutating func setPolicy(_ newPolicy: BindPolicy, changes: inout some TableChangeSink) {
+        guard newPolicy != policy else { return }
+        policy = newPolicy
+        let now = MonotonicInstant.now()
+        for ifindex in Array(links.keys) {
+            var entry = links.removeValue(forKey: ifindex)!
+            defer { links[ifindex] = entry }
+            let link = entry.link
+            let interfaceExcluded = policy.isInterfaceExcluded(link.name)
+            var index = entry.addresses.startIndex
+            while index != entry.addresses.endIndex {
+                defer { index = entry.addresses.index(after: index) }
+                let (key, record) = entry.addresses[index]
+                var updated = record
+                updated.reasons = policy.reasons(
+                    flags: record.flags, family: key.local.family, link: link.flags,
+                    interfaceExcluded: interfaceExcluded, type: record.type)
+                guard updated.reasons != record.reasons else { continue }
+                entry.addresses.values[index] = updated
+                forget(record, key, in: &entry, changes: &changes)
+                remember(updated, key, in: &entry, changes: &changes)
+                publish(
+                    before: entry.published(key, record, now: now), after: entry.published(key, updated, now: now),
+                    changes: &changes)
+            }
+        }
+    }
+
+    // MARK: Counting and publishing
+
+    private mutating func remember(
+        _ record: AddressRecord, _ key: LinkAddressKey, in entry: inout LinkEntry, changes: inout some TableChangeSink
+    ) {
+        addressCount += 1
+        largestAddressCount = max(largestAddressCount, addressCount)
+        if record.reasons.isEmpty { bindableCount += 1 }
+        entry.counts.count(record, family: key.local.family, adding: true)
+        changes.addressTouched(key.local)
+    }
+
+    private mutating func forget(
+        _ record: AddressRecord, _ key: LinkAddressKey, in entry: inout LinkEntry, changes: inout some TableChangeSink
+    ) {
+        addressCount -= 1
+        if record.reasons.isEmpty { bindableCount -= 1 }
+        entry.counts.count(record, family: key.local.family, adding: false)
+        changes.addressTouched(key.local)
+    }
+
+    /// One change to the table: a new generation, told to the sink.
+    private mutating func publish(before: Address?, after: Address?, changes: inout some TableChangeSink) {
+        generation += 1
+        changes.tableChanged(before: before, after: after, generation: generation)
+    }
+}

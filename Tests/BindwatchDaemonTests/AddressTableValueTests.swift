@@ -1,0 +1,94 @@
+import Testing
+
+@testable import BindwatchModel
+@testable import BindwatchNetlink
+
+/// The table as a plain value: fed recorded kernel messages, synchronously, with no actor, no
+/// event loop and no I/O.
+@Suite("The address table as a value", .timeLimit(.minutes(1)))
+struct AddressTableValueTests {
+    private func table(policy: BindPolicy = BindPolicy()) throws -> AddressTable {
+        var table = AddressTable(policy: policy)
+        var ignored = IgnoredChanges()
+        _ = table.apply(try RecordedMessages("dump-links").payloads, changes: &ignored)
+        return table
+    }
+
+    @Test("every change reaches the sink in order; replaying them onto the first view gives the table")
+    func changesReplay() throws {
+        var table = try table()
+        var changes = CollectedChanges()
+        _ = table.apply(try RecordedMessages("dump-addresses").payloads, changes: &changes)
+        let start = table.addresses(matching: AddressFilter(includesUnbindable: true))
+        var view = Dictionary(uniqueKeysWithValues: start.map { ($0.id, $0) })
+        changes = CollectedChanges()
+        for name in ["ipv6-manual-dad-success", "ipv6-dadfailed", "ipv6-deprecated", "link-rename", "link-down-up"] {
+            _ = table.apply(try RecordedMessages(name).payloads, changes: &changes)
+        }
+        #expect(!changes.changes.isEmpty)
+        var generation = changes.changes.first!.generation - 1
+        for change in changes.changes {
+            #expect(change.generation == generation + 1)
+            generation = change.generation
+            if let after = change.after {
+                view[after.id] = after
+            } else if let before = change.before {
+                view[before.id] = nil
+            }
+        }
+        #expect(generation == table.generation)
+        let listed = table.addresses(matching: AddressFilter(includesUnbindable: true))
+        #expect(Set(view.keys) == Set(listed.map(\.id)))
+        for address in listed { #expect(view[address.id]?.isSameExceptLifetimes(as: address) == true, "\(address.id)") }
+    }
+
+    @Test("nobody observing: the generation moves, the sink gets no addresses, the counts stay right")
+    func unobserved() throws {
+        var observed = try table()
+        var unobserved = try table()
+        var collected = CollectedChanges()
+        var ignored = IgnoredChanges()
+        let payloads = try RecordedMessages("dump-addresses").payloads
+        _ = observed.apply(payloads, changes: &collected)
+        _ = unobserved.apply(payloads, changes: &ignored)
+        #expect(unobserved.generation == observed.generation)
+        #expect(unobserved.addressCount == observed.addressCount)
+        #expect(unobserved.bindableCount == observed.bindableCount)
+        #expect(collected.changes.count == Int(observed.generation))
+    }
+
+    @Test("a link going down changes the verdict of its addresses, and says why")
+    func linkDown() throws {
+        var table = try table()
+        var ignored = IgnoredChanges()
+        _ = table.apply(try RecordedMessages("dump-addresses").payloads, changes: &ignored)
+        let bindableBefore = table.bindableCount
+        var changes = CollectedChanges()
+        // veth0 goes down: one RTM_NEWLINK.
+        _ = table.apply([try RecordedMessages("link-down-up").payloads[0]], changes: &changes)
+        #expect(!changes.changes.isEmpty)
+        #expect(
+            changes.changes.allSatisfy {
+                $0.after?.reasons.contains(.linkDown) == true && $0.after?.interface == "veth0"
+            })
+        #expect(table.bindableCount < bindableBefore)
+        #expect(Set(changes.touched).count == changes.changes.count)
+    }
+
+    @Test("a sweep removes what the resync did not confirm")
+    func sweep() throws {
+        var table = try table()
+        var ignored = IgnoredChanges()
+        _ = table.apply(try RecordedMessages("dump-addresses").payloads, changes: &ignored)
+        let before = table.addressCount
+        let sweep = table.beginSweep()
+        // The resync's dump confirms every address but one.
+        let addresses = try RecordedMessages("dump-addresses").addresses
+        _ = table.apply(try RecordedMessages("dump-links").payloads, changes: &ignored)
+        _ = table.apply(addresses.dropFirst().map { .address($0) }, changes: &ignored)
+        var changes = CollectedChanges()
+        #expect(table.endSweep(sweep, changes: &changes) == 1)
+        #expect(table.addressCount == before - 1)
+        #expect(changes.changes.count == 1 && changes.changes[0].after == nil)
+    }
+}
