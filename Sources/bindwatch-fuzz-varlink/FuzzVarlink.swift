@@ -18,6 +18,7 @@ import BindwatchDaemon
 import BindwatchModel
 import BindwatchNetlink
 import BindwatchVarlink
+import Glibc
 import NIOCore
 import NIOEmbedded
 
