@@ -113,10 +113,15 @@ public struct BindwatchConnection {
 }
 
 extension AddressFilter {
-    /// `family`, `interface` and `all`, as `List`, `Watch` and `Wait` take them.
+    /// `family`, `interface` and `all`, as `List` and `Watch` take them.
     func write(to json: inout JSONWriter) {
+        writeSelection(to: &json)
+        if includesUnbindable { json.field("all", true) }
+    }
+
+    /// `family` and `interface` alone, as `Wait` takes them.
+    func writeSelection(to json: inout JSONWriter) {
         if let family { json.field("family", family.name) }
         if let interface { json.field("interface", interface) }
-        if includesUnbindable { json.field("all", true) }
     }
 }

@@ -25,8 +25,7 @@ public struct WaitRequest: Sendable, Equatable {
     }
 
     func write(to json: inout JSONWriter) {
-        if let family = filter.family { json.field("family", family.name) }
-        if let interface = filter.interface { json.field("interface", interface) }
+        filter.writeSelection(to: &json)
         if let address { json.field("address", address) }
         if let timeout {
             json.key("timeout")

@@ -32,6 +32,8 @@ final class NetlinkPump: @unchecked Sendable {
     private let logger: Logger
 
     private var state: DumpScheduler
+    /// The payloads of the datagram being handled, kept between datagrams for its capacity.
+    private var pending: [NetlinkMessage.Payload] = []
     private var reportedProgress = DumpProgress()
     private var channel: (any Channel)?
     private var retry: Scheduled<Void>?
@@ -241,8 +243,6 @@ final class NetlinkPump: @unchecked Sendable {
             // The rest of the datagram cannot be read: whatever it held is lost.
             eventsLost("Dropped the rest of a netlink datagram with broken framing")
         }
-        var pending: [NetlinkMessage.Payload] = []
-        pending.reserveCapacity(datagram.messages.count)
         for message in datagram.messages {
             guard state.isReplyToCurrentDump(message.header) else {
                 if case .prefix(let prefix) = message.payload, prefix.ifindex > 0 {
@@ -255,19 +255,19 @@ final class NetlinkPump: @unchecked Sendable {
             if message.header.isDumpInterrupted { state.markCurrentDumpInterrupted() }
             switch message.payload {
             case .done:
-                flush(&pending)
+                flushPending()
                 finishCurrentDump(error: nil)
             case .error(let code):
-                flush(&pending)
+                flushPending()
                 finishCurrentDump(error: code == 0 ? nil : code)
             default:
                 pending.append(message.payload)
             }
         }
-        flush(&pending)
+        flushPending()
     }
 
-    private func flush(_ pending: inout [NetlinkMessage.Payload]) {
+    private func flushPending() {
         guard !pending.isEmpty else { return }
         let (outcome, changes) = table.assumeIsolated { table in
             let before = table.generation

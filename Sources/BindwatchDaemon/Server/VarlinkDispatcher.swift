@@ -130,7 +130,7 @@ struct VarlinkDispatcher: Sendable {
         let filter = try VarlinkParameters(request.parameters, allowed: ["family", "interface", "all"]).filter()
         let (generation, addresses) = await table.list(filter)
         guard !request.more else {
-            try await sendInParts(addresses, generation: generation, finalContinues: false, sink: sink)
+            try await sendInParts(addresses, generation: generation, sink: sink)
             return
         }
         // No address encodes in fewer bytes than this: refuse before building a reply that
@@ -154,13 +154,13 @@ struct VarlinkDispatcher: Sendable {
     /// A snapshot in replies of at most `addressesPerPart` addresses; the last has
     /// `snapshotComplete: true`.
     private func sendInParts(
-        _ addresses: [Address], generation: UInt64, finalContinues: Bool, sink: some ReplySink
+        _ addresses: [Address], generation: UInt64, sink: some ReplySink
     ) async throws {
         var start = 0
         repeat {
             let end = min(start + Self.addressesPerPart, addresses.count)
             try await sink.send(
-                Self.snapshotPart(addresses[start..<end], generation: generation, of: addresses.count, finalContinues))
+                Self.snapshotPart(addresses[start..<end], generation: generation, of: addresses.count, false))
             start = end
         } while start < addresses.count
     }

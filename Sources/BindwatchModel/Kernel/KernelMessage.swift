@@ -4,7 +4,8 @@ public struct NetlinkMessage: Sendable, Equatable {
         public var type: UInt16
         public var flags: UInt16
         public var sequence: UInt32
-        /// `nlmsg_pid`: the requester's port for dump replies. Not the sender (see `NetlinkReceiver`).
+        /// `nlmsg_pid`: the requester's port for dump replies. Not the sender: the socket is
+        /// connected to the kernel, so only the kernel sends to it (see `NetlinkMonitor.run`).
         public var portID: UInt32
 
         package init(type: UInt16, flags: UInt16, sequence: UInt32, portID: UInt32) {
