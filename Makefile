@@ -107,6 +107,8 @@ install: all
 	done
 	$(INSTALL) -Dm0644 systemd/sysusers.d/bindwatch.conf $(DESTDIR)$(SYSUSERSDIR)/bindwatch.conf
 	$(INSTALL) -Dm0644 systemd/tmpfiles.d/bindwatch.conf $(DESTDIR)$(TMPFILESDIR)/bindwatch.conf
+	@# Packages put their dispatch programs here; /etc/bindwatch/dispatch.d overrides them.
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR)/bindwatch/dispatch.d
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/bindwatch/bindwatch.yaml ]; then \
 		echo "keeping the existing $(DESTDIR)$(SYSCONFDIR)/bindwatch/bindwatch.yaml"; \
 	else \
@@ -126,6 +128,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/bindwatch.conf $(DESTDIR)$(TMPFILESDIR)/bindwatch.conf
+	-rmdir $(DESTDIR)$(LIBDIR)/bindwatch/dispatch.d $(DESTDIR)$(LIBDIR)/bindwatch 2>/dev/null
 	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(PROGRAMS)) \
 		$(addprefix $(DESTDIR)$(ZSHCOMPDIR)/_,$(PROGRAMS)) \
 		$(addprefix $(DESTDIR)$(FISHCOMPDIR)/,$(addsuffix .fish,$(PROGRAMS)))

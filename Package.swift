@@ -37,6 +37,12 @@ let package = Package(
             name: "CBindwatchYAML",
             dependencies: ["CYAML"]
         ),
+        // The settings file (/etc/bindwatch/bindwatch.yaml) as YAML nodes: bindwatchd reads all
+        // of it, bindwatchctl's dispatch and metrics their own sections.
+        .target(
+            name: "BindwatchSettingsFile",
+            dependencies: ["CBindwatchYAML"]
+        ),
         // System calls the daemon and the client make (sockets, signals, memory); no libmnl.
         .target(name: "CBindwatchSystem"),
         // Parses rtnetlink messages the libmnl way and hands Swift flat, fixed-size structs.
@@ -83,6 +89,38 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // Log lines for stderr that journald reads with their priority; the daemon and the
+        // long-running bindwatchctl commands use it.
+        .target(
+            name: "JournalLogging",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // Runs programs when the bindable set changes (`bindwatchctl dispatch`): a client of Watch.
+        .target(
+            name: "BindwatchDispatch",
+            dependencies: [
+                "BindwatchClient",
+                "BindwatchSettingsFile",
+                "CBindwatchSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // The daemon's state for Prometheus (`bindwatchctl metrics`): text exposition, textfile.
+        .target(
+            name: "BindwatchMetrics",
+            dependencies: [
+                "BindwatchClient",
+                "BindwatchSettingsFile",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         // The rtnetlink socket, its messages as model values, and the dump scheduler.
         .target(
             name: "BindwatchNetlink",
@@ -102,9 +140,10 @@ let package = Package(
                 "BindwatchModel",
                 "BindwatchNetlink",
                 "BindwatchVarlink",
+                "BindwatchSettingsFile",
                 "CBindwatchSystem",
-                "CBindwatchYAML",
                 "EventLoopConcurrency",
+                "JournalLogging",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -119,6 +158,7 @@ let package = Package(
             dependencies: [
                 "BindwatchDaemon",
                 "EventLoopConcurrency",
+                "JournalLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,7 +170,11 @@ let package = Package(
             name: "bindwatchctl",
             dependencies: [
                 "BindwatchClient",
+                "BindwatchDispatch",
+                "BindwatchMetrics",
+                "JournalLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Measures the table's costs; `swift run -c release bindwatch-benchmark`.
@@ -167,6 +211,9 @@ let package = Package(
                 "BindwatchModel",
                 "BindwatchNetlink",
                 "BindwatchVarlink",
+                "BindwatchDispatch",
+                "BindwatchMetrics",
+                "JournalLogging",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -1,3 +1,4 @@
+import BindwatchModel
 import BindwatchVarlink
 
 /// `GetStatus`: the daemon's counters.
@@ -17,6 +18,14 @@ public struct DaemonStatus: Sendable, Equatable {
     /// nil when the event log is off.
     public var eventLog: String?
     public var eventLogLinesDropped: Int
+    /// Seconds since the epoch.
+    public var startTime: Double
+    /// Addresses seen entering `dadfailed` since the daemon started.
+    public var dadFailures: Int
+    /// The table's changes since the daemon started.
+    public var addressEvents: AddressEventCounts
+    /// Addresses by family and state (bindable, or their first reason).
+    public var addressStates: AddressStateCounts
 
     init(parameters: [String: JSONValue]) throws(WireError) {
         let reply = ReplyFields(parameters)
@@ -34,6 +43,28 @@ public struct DaemonStatus: Sendable, Equatable {
         connections = try reply.integer("connections")
         eventLog = try reply.optionalString("eventLog")
         eventLogLinesDropped = try reply.integer("eventLogLinesDropped")
+        startTime = try reply.number("startTime")
+        dadFailures = try reply.integer("dadFailures")
+        addressEvents = AddressEventCounts(
+            added: try reply.integer("addressesAdded"), changed: try reply.integer("addressesChanged"),
+            removed: try reply.integer("addressesRemoved"))
+        addressStates = AddressStateCounts()
+        guard case .array(let states)? = parameters["addressStates"] else {
+            throw WireError(field: "addressStates", problem: "missing or not an array")
+        }
+        for (index, state) in states.enumerated() {
+            do throws(WireError) {
+                guard case .object(let object) = state else { throw WireError(field: "", problem: "not an object") }
+                let fields = ReplyFields(object)
+                guard let family = AddressFamily(name: try fields.string("family")) else {
+                    throw WireError(field: "family", problem: "not inet or inet6")
+                }
+                addressStates.set(
+                    family: family, state: try fields.string("state"), to: try fields.integer("addresses"))
+            } catch {
+                throw WireError(field: "addressStates[\(index)].\(error.field)", problem: error.problem)
+            }
+        }
     }
 }
 

@@ -12,6 +12,7 @@ struct Bindwatchctl: ParsableCommand {
         abstract: "Asks bindwatchd which addresses of this host a program can bind.",
         subcommands: [
             List.self, Watch.self, Wait.self, Status.self, Log.self, Classify.self, Explain.self, Reload.self,
+            Dispatch.self, Metrics.self,
         ],
         defaultSubcommand: List.self)
 

@@ -19,9 +19,22 @@ struct Status: EventLoopCommand {
             print(JSONText.of(.object(status)))
             return
         }
-        let width = status.keys.map(\.count).max() ?? 0
-        for key in status.keys.sorted() {
-            print(String(repeating: " ", count: width - key.count) + key + ": " + (status[key]?.text ?? ""))
+        var lines = status.filter { $0.key != "addressStates" }.mapValues(\.text)
+        // One line per family, the states it has addresses in: "bindable 3, tentative 1".
+        if case .array(let states)? = status["addressStates"] {
+            for family in ["inet", "inet6"] {
+                let counts = states.compactMap { state -> String? in
+                    guard state["family"]?.text == family, let count = state["addresses"]?.text, count != "0" else {
+                        return nil
+                    }
+                    return "\(state["state"]?.text ?? "?") \(count)"
+                }
+                lines["addresses (\(family))"] = counts.isEmpty ? "none" : counts.joined(separator: ", ")
+            }
+        }
+        let width = lines.keys.map(\.count).max() ?? 0
+        for key in lines.keys.sorted() {
+            print(String(repeating: " ", count: width - key.count) + key + ": " + lines[key]!)
         }
     }
 }

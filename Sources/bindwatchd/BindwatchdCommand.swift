@@ -3,6 +3,7 @@ import BindwatchDaemon
 import BindwatchNetlink
 import Configuration
 import FoundationEssentials
+import JournalLogging
 import Logging
 import NIOPosix
 

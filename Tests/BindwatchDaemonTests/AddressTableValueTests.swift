@@ -91,4 +91,39 @@ struct AddressTableValueTests {
         #expect(table.addressCount == before - 1)
         #expect(changes.changes.count == 1 && changes.changes[0].after == nil)
     }
+
+    @Test("counts by family and state, by kind of change, and DAD failures, observed or not", arguments: [true, false])
+    func counters(observed: Bool) throws {
+        var table = try table()
+        var collected = CollectedChanges()
+        var ignored = IgnoredChanges()
+        for name in ["dump-addresses", "ipv6-manual-dad-success", "ipv6-dadfailed", "ipv6-deprecated", "link-down-up"] {
+            let payloads = try RecordedMessages(name).payloads
+            _ = observed ? table.apply(payloads, changes: &collected) : table.apply(payloads, changes: &ignored)
+        }
+        // The states add up to the table, and each address is counted in its first reason.
+        let listed = table.addresses(matching: AddressFilter(includesUnbindable: true))
+        for family in [AddressFamily.inet, .inet6] {
+            for state in AddressStateCounts.states {
+                let expected = listed.count {
+                    $0.family == family && ($0.reasons.isEmpty ? "bindable" : $0.reasons.names[0]) == state
+                }
+                #expect(table.stateCounts.count(family: family, state: state) == expected, "\(family) \(state)")
+            }
+        }
+        #expect(table.stateCounts.all.count == 2 * 9)
+        #expect(table.stateCounts.count(family: .inet6, state: "dadfailed") == 1)
+        #expect(table.dadFailures == 1)
+        let events = table.eventCounts
+        #expect(UInt64(events.added + events.changed + events.removed) == table.generation)
+        #expect(events.added - events.removed == table.addressCount)
+        if observed {
+            #expect(events.added == collected.changes.count { $0.before == nil })
+            #expect(events.removed == collected.changes.count { $0.after == nil })
+        }
+        // The same failure reported again (as a resync's dump would) is not a second failure.
+        let dadFailed = try #require(try RecordedMessages("ipv6-dadfailed").payloads.last)
+        _ = table.apply([dadFailed], changes: &ignored)
+        #expect(table.dadFailures == 1)
+    }
 }

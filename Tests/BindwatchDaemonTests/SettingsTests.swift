@@ -1,6 +1,7 @@
 import AddressClassification
 import Configuration
 import Foundation
+import JournalLogging
 import Testing
 
 @testable import BindwatchDaemon
@@ -10,15 +11,6 @@ import Testing
 
 @Suite("Settings", .timeLimit(.minutes(1)))
 struct SettingsTests {
-    private func withConfigFile<Result>(_ yaml: String, _ body: (String) async throws -> Result) async throws -> Result
-    {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bindwatch-\(UUID().uuidString).yaml")
-            .path
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try await body(path)
-    }
-
     @Test("environment variable names follow the YAML keys")
     func environmentNames() {
         #expect(SettingKey.allowOptimistic.environmentVariable == "BINDWATCH_POLICY_ALLOW_OPTIMISTIC")

@@ -184,6 +184,14 @@ extension IntegrationTests {
                 let daemon = try await RunningDaemon.start(in: namespace, arguments: ["--event-log", log])
                 defer { daemon.stop() }
                 try namespace.addVeth("veth0", peer: "veth1")
+                // veth0's link-local address ends DAD a second or two later, and its event
+                // would be written (or torn and cut back) while the test reads the log.
+                try await daemon.waitForAddresses("veth0's link-local address bindable") { addresses in
+                    addresses.values.contains {
+                        $0["interface"]?.text == "veth0" && $0["address"]?.text.hasPrefix("fe80:") == true
+                            && $0["bindable"] == .bool(true)
+                    }
+                }
                 let prefix = "2001:db8:d15c::"
                 // ~700 bytes a line: 400 lines do not fit in 64 KiB.
                 try namespace.batchAddresses("add", 1...400, prefix: prefix, device: "veth0")

@@ -226,6 +226,46 @@ extension IntegrationTests {
             }
         }
 
+        @Test("bindwatch-dispatch runs /etc's programs on a change; bindwatch-metrics keeps Debian's textfile current")
+        func dispatchAndMetricsUnits() async throws {
+            try await withBindwatch { container in
+                try vethPair(container, probes: 1)
+                try container.writeFile(
+                    path: "/etc/bindwatch/dispatch.d/50-record",
+                    contents: "#!/bin/sh\necho \"$1 $BINDWATCH_ADDED\" >> /run/dispatched\n", mode: 0o755)
+                // What Debian's prometheus-node-exporter package creates.
+                try container.exec(["mkdir", "-p", "/var/lib/prometheus/node-exporter"])
+                let textfile = "/var/lib/prometheus/node-exporter/bindwatch.prom"
+                try container.exec(["systemctl", "start", "bindwatch-dispatch.service", "bindwatch-metrics.service"])
+                func read(_ path: String) -> String { (try? container.exec(["cat", path])) ?? "" }
+                try await container.waitFor("the startup run") { read("/run/dispatched").contains("startup") }
+                try await container.waitFor("the textfile") { read(textfile).contains("bindwatch_up 1") }
+                let before = read(textfile)
+
+                try container.exec(["ip", "addr", "add", "2001:db8::5/64", "dev", "v0"])
+                try await container.waitFor("the run for 2001:db8::5") {
+                    read("/run/dispatched").contains("changed 2001:db8::5")
+                }
+                #expect(try bindResults(container, interfaces: ["v0"])["2001:db8::5"] == 0)
+                try await container.waitFor("the textfile's new count") { read(textfile) != before }
+                try PrometheusStack.checkMetrics(read(textfile))
+                #expect(
+                    try container.exec(["stat", "-c", "%a %u", textfile]).trimmingCharacters(
+                        in: .whitespacesAndNewlines) == "644 0")
+
+                for unit in ["bindwatch-dispatch.service", "bindwatch-metrics.service"] {
+                    #expect(try container.property(unit, "ActiveState") == "active", "\(container.journal(unit: unit))")
+                    let journal = container.journal(unit: unit)
+                    #expect(!journal.contains("thread priority"), "\(unit): \(journal)")
+                }
+                #expect(container.journal(unit: "bindwatch-dispatch.service").contains("Script finished"))
+                try container.exec(["systemctl", "stop", "bindwatch-dispatch.service", "bindwatch-metrics.service"])
+                for unit in ["bindwatch-dispatch.service", "bindwatch-metrics.service"] {
+                    #expect(try container.property(unit, "Result") == "success", "\(container.journal(unit: unit))")
+                }
+            }
+        }
+
         @Test("the sandbox: no AF_INET socket for the daemon's processes, a seccomp filter on the daemon")
         func sandbox() async throws {
             // ExecStartPre= runs in the service's sandbox, as the daemon does.

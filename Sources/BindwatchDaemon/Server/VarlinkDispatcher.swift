@@ -1,6 +1,7 @@
 import BindwatchModel
 import BindwatchVarlink
 import EventLoopConcurrency
+import JournalLogging
 import Logging
 import NIOCore
 
@@ -24,6 +25,8 @@ struct VarlinkDispatcher: Sendable {
     let table: LiveTable
     let statistics: ServerStatistics
     let startedAt: MonotonicInstant
+    /// When the daemon started, in seconds since the epoch (for `bindwatch_start_time_seconds`).
+    let startTime: Double
     let reloader: ConfigurationReloader?
     /// The daemon's own user, which may call `Reload` as root may.
     let daemonUser: UInt32
@@ -35,6 +38,8 @@ struct VarlinkDispatcher: Sendable {
         self.table = table
         self.statistics = statistics
         self.startedAt = startedAt
+        self.startTime =
+            WallClockTimestamp.seconds() - Double(MonotonicInstant.now().nanoseconds - startedAt.nanoseconds) / 1e9
         self.reloader = reloader
         self.daemonUser = daemonUser
     }
@@ -352,6 +357,22 @@ struct VarlinkDispatcher: Sendable {
             json.key("eventLog")
             if let path = status.eventLogPath { json.string(path) } else { json.null() }
             json.field("eventLogLinesDropped", status.eventLogLinesDropped)
+            json.key("startTime")
+            json.double((startTime * 1000).rounded() / 1000)
+            json.field("dadFailures", status.dadFailures)
+            json.field("addressesAdded", status.events.added)
+            json.field("addressesChanged", status.events.changed)
+            json.field("addressesRemoved", status.events.removed)
+            json.key("addressStates")
+            json.beginArray()
+            for (family, state, count) in status.states.all {
+                json.beginObject()
+                json.field("family", family.name)
+                json.field("state", state)
+                json.field("addresses", count)
+                json.endObject()
+            }
+            json.endArray()
         }
     }
 }

@@ -1,5 +1,5 @@
+import BindwatchSettingsFile
 import Configuration
-import Glibc
 
 /// The config file's settings, by key, read once. Every key must be one bindwatchd knows: a
 /// misspelt key would otherwise be ignored in silence, and its setting left at the default.
@@ -15,16 +15,9 @@ struct SettingsFile {
         self.path = path
         let root: YAMLNode?
         do {
-            root = try YAMLFile.read(path: path)
+            root = try YAMLFile.readSettings(path: path, required: required)
         } catch {
-            switch error {
-            case .unreadable(let code) where code == ENOENT && !required:
-                root = nil
-            case .unreadable(let code):
-                throw SettingsError.unreadable(path, String(cString: strerror(code)))
-            case .invalid(let problem):
-                throw SettingsError.unreadable(path, problem)
-            }
+            throw SettingsError.unreadable(path, error.problem)
         }
         var values: [String: YAMLNode] = [:]
         if let root {
@@ -39,6 +32,8 @@ struct SettingsFile {
     }
 
     private static let keys = Set(SettingKey.all.map(\.path))
+    /// Sections for bindwatchctl's long-running commands, which check them themselves.
+    private static let clientSections: Set<String> = ["dispatch", "metrics"]
     private static let sections = Set(keys.compactMap { $0.split(separator: ".").dropLast().joined(separator: ".") })
 
     private static func collect(
@@ -46,6 +41,7 @@ struct SettingsFile {
     ) throws(SettingsError) {
         for entry in entries {
             let key = prefix.isEmpty ? entry.key : "\(prefix).\(entry.key)"
+            if prefix.isEmpty && clientSections.contains(key) { continue }
             if sections.contains(key) {
                 if entry.value.isNull { continue }
                 guard case .mapping(let inner) = entry.value.value else {

@@ -1,5 +1,6 @@
 import BindwatchModel
 import BindwatchVarlink
+import JournalLogging
 import Logging
 import NIOCore
 

@@ -35,6 +35,9 @@ public actor LiveTable {
         /// nil when the event log is off.
         public var eventLogPath: String?
         public var eventLogLinesDropped: Int
+        public var states: AddressStateCounts
+        public var events: AddressEventCounts
+        public var dadFailures: Int
     }
 
     /// The table; changed only through this actor's methods.
@@ -108,7 +111,8 @@ public actor LiveTable {
             malformedMessages: table.malformedMessages, resyncs: resyncs, synced: synced,
             subscribers: fanout.subscriptions.count, isReady: isReady,
             eventLogPath: fanout.eventLog?.configuration.path,
-            eventLogLinesDropped: fanout.eventLog?.linesDropped ?? 0)
+            eventLogLinesDropped: fanout.eventLog?.linesDropped ?? 0, states: table.stateCounts,
+            events: table.eventCounts, dadFailures: table.dadFailures)
     }
 
     /// How many addresses the link's table has room for, for tests of its memory.

@@ -19,6 +19,11 @@ public struct Reasons: OptionSet, Sendable, Hashable {
 
     /// Reasons that come from the kernel: bind() itself fails.
     public static let kernel: Reasons = [.dadFailed, .tentative]
+    /// Every reason there is.
+    public static let all: Reasons = [
+        .dadFailed, .tentative, .optimistic, .deprecated, .linkDown, .interfaceExcluded, .familyExcluded,
+        .typeExcluded,
+    ]
 
     private static let ordered: [(Reasons, String)] = [
         (.dadFailed, "dadfailed"), (.tentative, "tentative"), (.optimistic, "optimistic"),

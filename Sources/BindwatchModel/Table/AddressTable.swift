@@ -59,6 +59,13 @@ public struct AddressTable: Sendable {
     public private(set) var bindableCount = 0
     public private(set) var netlinkMessages = 0
     public private(set) var malformedMessages = 0
+    /// Addresses by family and state.
+    public private(set) var stateCounts = AddressStateCounts()
+    /// Changes by kind since the table was made.
+    public private(set) var eventCounts = AddressEventCounts()
+    /// Addresses the kernel reported in `dadfailed` that were not in it before (new ones
+    /// included, so those the first dump finds count once).
+    public private(set) var dadFailures = 0
     private var sweep: UInt32 = 0
 
     public init(policy: BindPolicy = BindPolicy()) {
@@ -96,11 +103,7 @@ public struct AddressTable: Sendable {
             for (key, record) in stale {
                 removed += 1
                 forget(record, key, in: &entry, changes: &changes)
-                if changes.isObserving {
-                    publish(before: entry.published(key, record, now: now), after: nil, changes: &changes)
-                } else {
-                    generation += 1
-                }
+                publish(.removed, before: entry.published(key, record, now: now), after: nil, changes: &changes)
                 entry.addresses[key] = nil
                 entry.extras[key] = nil
             }
@@ -150,11 +153,7 @@ public struct AddressTable: Sendable {
             guard let old = entry.addresses.removeValue(forKey: key) else { return }
             entry.shrinkIfSparse()
             forget(old, key, in: &entry, changes: &changes)
-            if changes.isObserving {
-                publish(before: entry.published(key, old, now: now), after: nil, changes: &changes)
-            } else {
-                generation += 1
-            }
+            publish(.removed, before: entry.published(key, old, now: now), after: nil, changes: &changes)
             if old.details.contains(.hasExtras) { entry.extras[key] = nil }
             return
         }
@@ -174,22 +173,19 @@ public struct AddressTable: Sendable {
         if extras != previousExtras { entry.extras[key] = extras }
         if let previous { forget(previous, key, in: &entry, changes: &changes) }
         remember(record, key, in: &entry, changes: &changes)
+        if record.reasons.contains(.dadFailed) && !(previous?.reasons.contains(.dadFailed) ?? false) {
+            dadFailures += 1
+        }
         if let previous {
             guard
                 !record.isSameExceptLifetimes(
                     as: previous, extras: extras, otherExtras: previousExtras, interface: link.name)
             else { return }
-            if changes.isObserving {
-                publish(
-                    before: entry.published(key, previous, now: now), after: entry.published(key, record, now: now),
-                    changes: &changes)
-            } else {
-                generation += 1
-            }
-        } else if changes.isObserving {
-            publish(before: nil, after: entry.published(key, record, now: now), changes: &changes)
+            publish(
+                .changed, before: entry.published(key, previous, now: now),
+                after: entry.published(key, record, now: now), changes: &changes)
         } else {
-            generation += 1
+            publish(.added, before: nil, after: entry.published(key, record, now: now), changes: &changes)
         }
     }
 
@@ -249,10 +245,8 @@ public struct AddressTable: Sendable {
                 entry.addresses.values[index] = updated
                 forget(record, key, in: &entry, changes: &changes)
                 remember(updated, key, in: &entry, changes: &changes)
-                if let before {
-                    publish(before: before, after: entry.published(key, updated, now: now), changes: &changes)
-                } else if isChange {
-                    generation += 1
+                if isChange {
+                    publish(.changed, before: before, after: entry.published(key, updated, now: now), changes: &changes)
                 }
                 index = entry.addresses.index(after: index)
             }
@@ -274,11 +268,7 @@ public struct AddressTable: Sendable {
         guard var entry = links.removeValue(forKey: ifindex) else { return 0 }
         for (key, record) in entry.addresses {
             forget(record, key, in: &entry, changes: &changes)
-            if changes.isObserving {
-                publish(before: entry.published(key, record, now: now), after: nil, changes: &changes)
-            } else {
-                generation += 1
-            }
+            publish(.removed, before: entry.published(key, record, now: now), after: nil, changes: &changes)
         }
         return entry.addresses.count
     }
@@ -308,8 +298,8 @@ public struct AddressTable: Sendable {
                 forget(record, key, in: &entry, changes: &changes)
                 remember(updated, key, in: &entry, changes: &changes)
                 publish(
-                    before: entry.published(key, record, now: now), after: entry.published(key, updated, now: now),
-                    changes: &changes)
+                    .changed, before: entry.published(key, record, now: now),
+                    after: entry.published(key, updated, now: now), changes: &changes)
             }
         }
     }
@@ -322,6 +312,7 @@ public struct AddressTable: Sendable {
         addressCount += 1
         largestAddressCount = max(largestAddressCount, addressCount)
         if record.reasons.isEmpty { bindableCount += 1 }
+        stateCounts.add(record.reasons, family: key.local.family, 1)
         entry.counts.count(record, family: key.local.family, adding: true)
         changes.addressTouched(key.local)
     }
@@ -331,13 +322,20 @@ public struct AddressTable: Sendable {
     ) {
         addressCount -= 1
         if record.reasons.isEmpty { bindableCount -= 1 }
+        stateCounts.add(record.reasons, family: key.local.family, -1)
         entry.counts.count(record, family: key.local.family, adding: false)
         changes.addressTouched(key.local)
     }
 
-    /// One change to the table: a new generation, told to the sink.
-    private mutating func publish(before: Address?, after: Address?, changes: inout some TableChangeSink) {
+    /// One change to the table: a new generation, counted, and told to the sink if it looks
+    /// (the `Address` values are made only then).
+    private mutating func publish(
+        _ kind: TableEvent.Kind, before: @autoclosure () -> Address?, after: @autoclosure () -> Address?,
+        changes: inout some TableChangeSink
+    ) {
         generation += 1
-        changes.tableChanged(before: before, after: after, generation: generation)
+        eventCounts.count(kind)
+        guard changes.isObserving else { return }
+        changes.tableChanged(before: before(), after: after(), generation: generation)
     }
 }

@@ -89,8 +89,19 @@ package enum InterfaceDescription {
           restartRequired: []string
         )
 
+        # How many addresses of a family are in a state: bindable, or the first of their reasons.
+        type AddressStateCount (
+          family: string,
+          state: string,
+          addresses: int
+        )
+
         # eventLog: the event log's path, null when it is off. eventLogLinesDropped: lines it could
         # not write (full disk, unwritable file) since start.
+        # startTime: seconds since the epoch. dadFailures: addresses seen entering dadfailed since
+        # start (those the first dump finds in it count). addressesAdded, addressesChanged,
+        # addressesRemoved: the table's changes since start, as an unfiltered Watch would see them.
+        # addressStates: every family and state, with 0 for those no address is in.
         method GetStatus() -> (
           version: string,
           uptimeSeconds: float,
@@ -105,7 +116,13 @@ package enum InterfaceDescription {
           subscribers: int,
           connections: int,
           eventLog: ?string,
-          eventLogLinesDropped: int
+          eventLogLinesDropped: int,
+          startTime: float,
+          dadFailures: int,
+          addressesAdded: int,
+          addressesChanged: int,
+          addressesRemoved: int,
+          addressStates: []AddressStateCount
         )
 
         # A row of the IANA IPv4 or IPv6 Special-Purpose Address Registry; null flags are N/A there.

@@ -105,14 +105,9 @@ final class RunningDaemon: @unchecked Sendable {
 
     /// SIGTERM, then SIGKILL if it does not stop within 10 s; removes the directory.
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGCONT)
-            process.terminate()
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        // A stopped (SIGSTOP) daemon must run to hear SIGTERM.
+        if process.isRunning { kill(process.processIdentifier, SIGCONT) }
+        process.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 

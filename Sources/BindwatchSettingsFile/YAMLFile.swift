@@ -1,35 +1,36 @@
 import CBindwatchYAML
+import Glibc
 
 /// A YAML document as settings files use it: mappings, sequences and scalars, each with the
 /// line it starts on. Read with libyaml; anchors, aliases and tags are refused.
-struct YAMLNode: Sendable, Equatable {
-    enum Value: Sendable, Equatable {
+package struct YAMLNode: Sendable, Equatable {
+    package enum Value: Sendable, Equatable {
         /// `quoted`: written in quotes (or as a block), so a string whatever it looks like.
         case scalar(String, quoted: Bool)
         case sequence([YAMLNode])
         case mapping([YAMLEntry])
     }
 
-    var value: Value
-    var line: Int
+    package var value: Value
+    package var line: Int
 }
 
-struct YAMLEntry: Sendable, Equatable {
-    var key: String
-    var value: YAMLNode
+package struct YAMLEntry: Sendable, Equatable {
+    package var key: String
+    package var value: YAMLNode
 }
 
 /// Why a YAML file could not be read.
-enum YAMLFileError: Error, Equatable {
+package enum YAMLFileError: Error, Equatable {
     /// open or read failed with this errno.
     case unreadable(errno: Int32)
     /// Not YAML, or YAML this reader does not take; the text says what and where.
     case invalid(String)
 }
 
-enum YAMLFile {
+package enum YAMLFile {
     /// The file's one document; nil when it has none (empty, or comments only).
-    static func read(path: String) throws(YAMLFileError) -> YAMLNode? {
+    package static func read(path: String) throws(YAMLFileError) -> YAMLNode? {
         var document = bw_yaml_document()
         defer { bw_yaml_free(&document) }
         let result = bw_yaml_read_file(path, &document)
@@ -122,12 +123,12 @@ enum YAMLFile {
 
 extension YAMLNode {
     /// YAML's null: `~`, `null`, or nothing at all.
-    static func isNull(_ text: String) -> Bool {
+    package static func isNull(_ text: String) -> Bool {
         text.isEmpty || text == "~" || text == "null" || text == "Null" || text == "NULL"
     }
 
     /// A plain scalar as a boolean: YAML 1.2's true and false, and 1.1's yes, no, on, off.
-    var bool: Bool? {
+    package var bool: Bool? {
         guard case .scalar(let text, quoted: false) = value else { return nil }
         switch text {
         case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": return true
@@ -137,7 +138,7 @@ extension YAMLNode {
     }
 
     /// A plain scalar as an integer: decimal with an optional sign, or 0x hexadecimal, 0o octal.
-    var int: Int? {
+    package var int: Int? {
         guard case .scalar(let text, quoted: false) = value else { return nil }
         var digits = Substring(text)
         var negative = false
@@ -162,13 +163,37 @@ extension YAMLNode {
     }
 
     /// Any scalar's text; nil for null and for collections.
-    var string: String? {
+    package var string: String? {
         guard case .scalar(let text, let quoted) = value, quoted || !Self.isNull(text) else { return nil }
         return text
     }
 
-    var isNull: Bool {
+    package var isNull: Bool {
         if case .scalar(let text, quoted: false) = value { return Self.isNull(text) }
         return false
+    }
+}
+
+extension YAMLFile {
+    /// Why a settings file could not be read, as text for a message that names the file.
+    package struct SettingsFileUnreadable: Error {
+        package var problem: String
+    }
+
+    /// The settings file's document; nil when it has none, or when it is missing and was not
+    /// `required` (the default path may be missing, a path the user named may not).
+    package static func readSettings(path: String, required: Bool) throws(SettingsFileUnreadable) -> YAMLNode? {
+        do {
+            return try read(path: path)
+        } catch {
+            switch error {
+            case .unreadable(let code) where code == ENOENT && !required:
+                return nil
+            case .unreadable(let code):
+                throw SettingsFileUnreadable(problem: String(cString: strerror(code)))
+            case .invalid(let problem):
+                throw SettingsFileUnreadable(problem: problem)
+            }
+        }
     }
 }

@@ -2,14 +2,21 @@ import Glibc
 
 /// RFC 3339 timestamps in UTC with microseconds, as the event log writes them:
 /// `2026-12-01T13:41:19.123456Z`.
-enum WallClockTimestamp {
-    static func now() -> String {
+public enum WallClockTimestamp {
+    public static func now() -> String {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return format(seconds: time.tv_sec, microseconds: Int(time.tv_nsec / 1000))
     }
 
-    static func format(seconds: Int, microseconds: Int) -> String {
+    /// Seconds since the epoch.
+    public static func seconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    public static func format(seconds: Int, microseconds: Int) -> String {
         var seconds = time_t(seconds)
         var parts = tm()
         gmtime_r(&seconds, &parts)

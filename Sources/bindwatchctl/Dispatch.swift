@@ -1,0 +1,71 @@
+import ArgumentParser
+import BindwatchClient
+import BindwatchDispatch
+import Glibc
+import JournalLogging
+import Logging
+
+struct Dispatch: EventLoopCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the programs in the dispatch directories whenever the bindable set changes.",
+        discussion: """
+            Runs once at start (argv[1] "startup"), then after every change to the bindable set \
+            under the filter ("changed"), one program at a time in lexical order. Each gets \
+            BINDWATCH_ACTION, BINDWATCH_GENERATION, BINDWATCH_ADDED, BINDWATCH_REMOVED, \
+            BINDWATCH_BINDABLE, BINDWATCH_BINDABLE_INET, BINDWATCH_BINDABLE_INET6 and \
+            BINDWATCH_INTERFACES, and the same as one JSON object on stdin. Settings come from the \
+            config file's dispatch: section, then BINDWATCH_DISPATCH_DIRECTORIES (colon-separated), \
+            BINDWATCH_DISPATCH_FAMILY, BINDWATCH_DISPATCH_INTERFACE and BINDWATCH_DISPATCH_TIMEOUT, \
+            then these options. See the README.
+            """)
+
+    @ParentCommand var root: Bindwatchctl
+
+    @Option(
+        name: .customLong("directory"),
+        help: """
+            A directory of programs; repeat for more, earlier ones override later ones (replaces \
+            /etc/bindwatch/dispatch.d and PREFIX/lib/bindwatch/dispatch.d).
+            """)
+    var directories: [String] = []
+
+    @Flag(name: .customShort("4"), help: "IPv4 addresses only.")
+    var inet = false
+
+    @Flag(name: .customShort("6"), help: "IPv6 addresses only.")
+    var inet6 = false
+
+    @Option(help: "Only addresses on this interface.")
+    var interface: String?
+
+    @Option(help: "Seconds a program may run before it gets SIGTERM (SIGKILL 5 s later). Default 30.")
+    var timeout: Double?
+
+    @Option(help: "Config file (default: $CONFIGURATION_DIRECTORY/bindwatch.yaml or /etc/bindwatch/bindwatch.yaml).")
+    var config: String?
+
+    func validate() throws {
+        if inet && inet6 { throw ValidationError("-4 and -6 exclude each other") }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive") }
+    }
+
+    func runOnEventLoop() async throws {
+        let settings: DispatchSettings
+        do {
+            settings = try DispatchSettings.load(
+                DispatchSettings.Options(
+                    configPath: config, directories: directories, family: inet ? .inet : inet6 ? .inet6 : nil,
+                    interface: interface, timeout: timeout),
+                environment: ClientEnvironment().lookup)
+        } catch {
+            throw CommandFailure(error.description, exitCode: 78)  // EX_CONFIG
+        }
+        let logger = ClientLogging.logger(label: "bindwatchctl-dispatch")
+        let dispatcher = Dispatcher(
+            configuration: Dispatcher.Configuration(
+                socketPath: root.connection.socketPath, directories: settings.directories, filter: settings.filter,
+                timeout: .milliseconds(Int64(settings.timeout * 1000))),
+            environment: Dispatcher.processEnvironment, logger: logger)
+        try await dispatcher.run()
+    }
+}
