@@ -35,6 +35,9 @@ struct Dispatch: EventLoopCommand {
     @Flag(name: .customShort("6"), help: "IPv6 addresses only.")
     var inet6 = false
 
+    @Option(help: "Only this family: inet or inet6 (as -4 or -6).")
+    var family: String?
+
     @Option(help: "Only addresses on this interface.")
     var interface: String?
 
@@ -45,7 +48,12 @@ struct Dispatch: EventLoopCommand {
     var config: String?
 
     func validate() throws {
-        if inet && inet6 { throw ValidationError("-4 and -6 exclude each other") }
+        if [inet, inet6, family != nil].count(where: { $0 }) > 1 {
+            throw ValidationError("-4, -6 and --family exclude each other")
+        }
+        if let family, AddressFamily(name: family) == nil {
+            throw ValidationError("--family must be inet or inet6, not \(family)")
+        }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive") }
     }
 
@@ -54,7 +62,8 @@ struct Dispatch: EventLoopCommand {
         do {
             settings = try DispatchSettings.load(
                 DispatchSettings.Options(
-                    configPath: config, directories: directories, family: inet ? .inet : inet6 ? .inet6 : nil,
+                    configPath: config, directories: directories,
+                    family: inet ? .inet : inet6 ? .inet6 : family.flatMap(AddressFamily.init(name:)),
                     interface: interface, timeout: timeout),
                 environment: ClientEnvironment().lookup)
         } catch {

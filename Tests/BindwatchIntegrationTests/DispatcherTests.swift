@@ -124,6 +124,7 @@ extension IntegrationTests {
                     try paths.recordingScript("10-record")
                     try paths.script("20-world-writable", mode: "0777", "#!/bin/sh\ntouch '\(marks)/20'")
                     try paths.script("30-setuid", mode: "4755", "#!/bin/sh\ntouch '\(marks)/30'")
+                    try paths.script("35-fails", "#!/bin/sh\nexit 3")
                     try paths.script("40-hangs", "#!/bin/sh\nsleep 61.25\ntouch '\(marks)/40'")
                     try paths.recordingScript("50-after", tag: "after")
                     // The second directory stands for the packaged one: the first overrides it.
@@ -148,6 +149,8 @@ extension IntegrationTests {
                         ))
                     #expect(
                         log.contains("Script skipped reason=setuid or setgid script=\(paths(dispatcher, 0))/30-setuid"))
+                    #expect(log.contains("Script failed"))
+                    #expect(log.contains("script=\(paths(dispatcher, 0))/35-fails") && log.contains("status=3"))
                     #expect(log.contains("Script stopped at its timeout"))
                     #expect(log.contains("script=\(paths(dispatcher, 0))/40-hangs"))
                     // The process group went with it: no sleep of the hung script is left.

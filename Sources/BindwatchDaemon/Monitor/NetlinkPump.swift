@@ -23,8 +23,14 @@ final class NetlinkPump: @unchecked Sendable {
     /// A read that fills the buffer may have lost the rest of a longer datagram.
     static let bufferSize = 64 * 1024
     /// A batch that changed this many addresses (a link with many of them going down) leaves
-    /// freed memory in malloc's arena: hand it back to the kernel.
+    /// freed memory in malloc's arena: hand it back to the kernel. So does a burst of that
+    /// many changes one by one, once it is over.
     static let largeBatchChanges: UInt64 = 10_000
+    /// A burst is over when nothing changed for this long and the subscribers have read it.
+    static let burstQuiet = TimeAmount.seconds(1)
+    /// A subscriber that never reads does not hold the memory back longer than this many
+    /// quiet periods.
+    static let burstWaitLimit = 60
 
     private let socket: NetlinkSocket
     private let table: LiveTable
@@ -37,6 +43,10 @@ final class NetlinkPump: @unchecked Sendable {
     private var reportedProgress = DumpProgress()
     private var channel: (any Channel)?
     private var retry: Scheduled<Void>?
+    /// Changes since memory was last given back, the last one's time, and the pending trim.
+    private var changesSinceTrim: UInt64 = 0
+    private var lastChange = NIODeadline.now()
+    private var trim: Scheduled<Void>?
     /// What the last read failure said, until the channel it closed reports closing.
     private var readFailure: ReadFailure?
     private var stopping = false
@@ -103,6 +113,8 @@ final class NetlinkPump: @unchecked Sendable {
             failure = error
             retry?.cancel()
             retry = nil
+            trim?.cancel()
+            trim = nil
             table.assumeIsolated { $0.setFreshDumpRequester(nil) }
         }
         if let channel {
@@ -276,7 +288,35 @@ final class NetlinkPump: @unchecked Sendable {
         }
         pending.removeAll(keepingCapacity: true)
         for ifindex in outcome.linksCameUp { state.requestLinkDump(ifindex: ifindex) }
-        if changes >= Self.largeBatchChanges { _ = bw_release_free_memory() }
+        guard changes > 0 else { return }
+        changesSinceTrim += changes
+        lastChange = .now()
+        if changes >= Self.largeBatchChanges {
+            releaseFreeMemory()
+        } else if changesSinceTrim >= Self.largeBatchChanges && trim == nil {
+            scheduleTrim(wait: 0)
+        }
+    }
+
+    /// After a burst of changes one datagram at a time: give the memory back once it is over
+    /// (the table shrank and the subscribers read what it made). No wake-up otherwise.
+    private func scheduleTrim(wait: Int) {
+        trim = loop.scheduleTask(in: Self.burstQuiet) { [self] in
+            trim = nil
+            let busy =
+                NIODeadline.now() - lastChange < Self.burstQuiet
+                || table.assumeIsolated { $0.subscriberBacklogBytes } > 0
+            if busy && wait < Self.burstWaitLimit {
+                scheduleTrim(wait: wait + 1)
+            } else {
+                releaseFreeMemory()
+            }
+        }
+    }
+
+    private func releaseFreeMemory() {
+        _ = bw_release_free_memory()
+        changesSinceTrim = 0
     }
 
     private func finishCurrentDump(error: Int32?) {
@@ -293,7 +333,7 @@ final class NetlinkPump: @unchecked Sendable {
             }
             // The resync's datagrams and batches are freed now, but malloc keeps the memory:
             // give it back. Measured after a 10,000-address start: 0.1–0.3 MiB of a 3.6 MiB heap.
-            _ = bw_release_free_memory()
+            releaseFreeMemory()
             logger.info(
                 "Resync finished",
                 metadata: [

@@ -115,6 +115,10 @@ public actor LiveTable {
             events: table.eventCounts, dadFailures: table.dadFailures)
     }
 
+    /// Bytes written to Watch subscribers that they have not read yet: memory freed only
+    /// once they read it.
+    package var subscriberBacklogBytes: Int { fanout.subscriptions.values.reduce(0) { $0 + $1.backlogBytes } }
+
     /// How many addresses the link's table has room for, for tests of its memory.
     package func addressCapacity(ifindex: Int32) -> Int { table.addressCapacity(ifindex: ifindex) }
 

@@ -116,6 +116,9 @@ public final class Subscription: Sendable {
         }
     }
 
+    /// Bytes written for the subscriber that it has not read yet.
+    var backlogBytes: Int { backlog.withLock { $0.bytes } }
+
     /// True once the subscriber fell too far behind and the feed was ended.
     public var overflowed: Bool { backlog.withLock { $0.overflowed } }
 
