@@ -33,8 +33,9 @@ READELF ?= readelf
 INSTALL ?= install
 
 # Release build with the Swift runtime (stdlib, Foundation, Dispatch) linked in. The
-# binaries then need no Swift toolchain, only (ldd) libc6, libstdc++6, libgcc-s1, libmnl0 and
-# libyaml-0-2 (bindwatchd).
+# binaries then need no Swift toolchain, only (ldd) libc6 (2.36 or later: Package.swift links
+# release builds with lld and DT_RELR relocations), libstdc++6, libgcc-s1, libmnl0 (bindwatchd)
+# and libyaml-0-2.
 SCRATCH           ?= .build-release
 SWIFT_BUILD_FLAGS ?= -c release --static-swift-stdlib
 BUILT             := $(SCRATCH)/release

@@ -1,6 +1,15 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Release links (make install, bench/run) use the toolchain's lld: identical code folding,
+// and relative relocations packed as DT_RELR (glibc 2.36, Debian 12), which leaves about
+// 1.2 MB of .rela.dyn out of each binary and out of the pages the loader touches at start.
+let releaseLinking: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-use-ld=lld", "-Xlinker", "--icf=all", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+        .when(platforms: [.linux], configuration: .release))
+]
+
 let package = Package(
     name: "bindwatch",
     platforms: [.macOS(.v15)],
@@ -164,7 +173,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            linkerSettings: releaseLinking
         ),
         .executableTarget(
             name: "bindwatchctl",
@@ -175,7 +185,8 @@ let package = Package(
                 "JournalLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            linkerSettings: releaseLinking
         ),
         // Measures the table's costs; `swift run -c release bindwatch-benchmark`.
         .executableTarget(
