@@ -48,8 +48,14 @@ extension IntegrationTests {
                     while seen < 20_000, let update = try await updates.next() {
                         if case .event = update { seen += 1 }
                     }
-                    try await Task.sleep(for: .milliseconds(500))
-                    let after = try anonymousMemory(daemon.pid)
+                    // The daemon gives the memory back once the burst is over: a second without
+                    // a change and every backlog read. Allow it a few of those seconds.
+                    var after = try anonymousMemory(daemon.pid)
+                    let deadline = ContinuousClock.now + .seconds(5)
+                    while after - before >= 4096 && ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(100))
+                        after = try anonymousMemory(daemon.pid)
+                    }
                     // BENCHMARKS.md measures this (0.2 to 0.5 MiB); 4 MiB leaves room for the
                     // allocator and still fails a table or a backlog that keeps its peak.
                     #expect(after - before < 4096, "RssAnon \(before) KiB before, \(full) full, \(after) after")
