@@ -88,7 +88,9 @@ extension IntegrationTests {
         func burst() async throws {
             try await withDaemon { namespace, daemon in
                 try namespace.addVeth("veth0", peer: "veth1")
+                // Both ends are here: each makes a link-local address of its own.
                 try await linkLocalSettled(daemon, "veth0")
+                try await linkLocalSettled(daemon, "veth1")
                 try await RunningDispatcher.with(socketPath: daemon.socketPath) { paths in
                     // A script that takes its time, as real ones do: the burst outruns it.
                     try paths.recordingScript("10-record", seconds: 0.2)
@@ -174,6 +176,7 @@ extension IntegrationTests {
                 var daemon = try await RunningDaemon.start(in: namespace, socketPath: socketPath)
                 defer { daemon.stop() }
                 try await linkLocalSettled(daemon, "veth0")
+                try await linkLocalSettled(daemon, "veth1")
                 try await RunningDispatcher.with(socketPath: socketPath) { paths in
                     try paths.recordingScript("10-record")
                 } _: { dispatcher in

@@ -25,8 +25,12 @@ extension IntegrationTests {
             try await withDaemon { namespace, daemon in
                 try namespace.addVeth("veth0", peer: "veth1")
                 try namespace.ip("addr", "add", "192.0.2.20/24", "dev", "veth0")
-                try await daemon.waitForAddresses("192.0.2.20") {
-                    $0.values.contains { $0["address"]?.text == "192.0.2.20" }
+                // And the link-local addresses out of DAD, so that nothing changes between the
+                // metrics and the List they are compared with.
+                try await daemon.waitForAddresses("192.0.2.20, and no address in DAD") { addresses in
+                    addresses.values.contains { $0["address"]?.text == "192.0.2.20" }
+                        && addresses.values.filter { $0["address"]?.text.hasPrefix("fe80:") == true }.count == 2
+                        && !addresses.values.contains { $0["reasons"]?.stringArray.contains("tentative") == true }
                 }
                 let text = try Command.run([
                     IntegrationEnvironment.controlPath, "--socket", daemon.socketPath, "metrics",
