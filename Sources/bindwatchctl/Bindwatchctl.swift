@@ -89,13 +89,25 @@ struct FamilyOptions: ParsableArguments {
     @Flag(name: .customShort("6"), help: "IPv6 only.")
     var inet6 = false
 
+    @Option(name: .customLong("family"), help: "Only this family: inet or inet6, as bindwatchd's --family.")
+    var familyName: String?
+
     func validate() throws {
-        if inet && inet6 { throw ValidationError("-4 and -6 exclude each other") }
+        if [inet, inet6, familyName != nil].count(where: { $0 }) > 1 {
+            throw ValidationError("-4, -6 and --family exclude each other")
+        }
+        if let familyName, AddressFamily(name: familyName) == nil {
+            throw ValidationError("--family must be inet or inet6, not \(familyName)")
+        }
+    }
+
+    /// The family asked for; nil for both.
+    var family: AddressFamily? {
+        inet ? .inet : inet6 ? .inet6 : familyName.flatMap(AddressFamily.init(name:))
     }
 
     func write(to json: inout JSONWriter) {
-        if inet { json.field("family", "inet") }
-        if inet6 { json.field("family", "inet6") }
+        if let family { json.field("family", family.name) }
     }
 }
 

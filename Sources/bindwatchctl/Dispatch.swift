@@ -29,17 +29,7 @@ struct Dispatch: EventLoopCommand {
             """)
     var directories: [String] = []
 
-    @Flag(name: .customShort("4"), help: "IPv4 addresses only.")
-    var inet = false
-
-    @Flag(name: .customShort("6"), help: "IPv6 addresses only.")
-    var inet6 = false
-
-    @Option(help: "Only this family: inet or inet6 (as -4 or -6).")
-    var family: String?
-
-    @Option(help: "Only addresses on this interface.")
-    var interface: String?
+    @OptionGroup var filter: FilterOptions
 
     @Option(help: "Seconds a program may run before it gets SIGTERM (SIGKILL 5 s later). Default 30.")
     var timeout: Double?
@@ -48,12 +38,6 @@ struct Dispatch: EventLoopCommand {
     var config: String?
 
     func validate() throws {
-        if [inet, inet6, family != nil].count(where: { $0 }) > 1 {
-            throw ValidationError("-4, -6 and --family exclude each other")
-        }
-        if let family, AddressFamily(name: family) == nil {
-            throw ValidationError("--family must be inet or inet6, not \(family)")
-        }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive") }
     }
 
@@ -62,9 +46,8 @@ struct Dispatch: EventLoopCommand {
         do {
             settings = try DispatchSettings.load(
                 DispatchSettings.Options(
-                    configPath: config, directories: directories,
-                    family: inet ? .inet : inet6 ? .inet6 : family.flatMap(AddressFamily.init(name:)),
-                    interface: interface, timeout: timeout),
+                    configPath: config, directories: directories, family: filter.family.family,
+                    interface: filter.interface, timeout: timeout),
                 environment: ClientEnvironment().lookup)
         } catch {
             throw CommandFailure(error.description, exitCode: 78)  // EX_CONFIG

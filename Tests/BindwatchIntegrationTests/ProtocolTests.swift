@@ -218,6 +218,14 @@ extension IntegrationTests {
                 let listed = try Command.run([ctl, "--socket", daemon.socketPath, "list", "-4", "--all"])
                 #expect(listed.contains("192.0.2.9/24"))
                 #expect(listed.contains("BINDABLE"))
+                // --family says the same as -4; the other family is left out either way.
+                let byName = try Command.run([ctl, "--socket", daemon.socketPath, "list", "--family", "inet", "--all"])
+                #expect(byName == listed)
+                #expect(!byName.contains("::1/128"))
+                let both = try Command.runAllowingFailure([
+                    ctl, "--socket", daemon.socketPath, "list", "-4", "--family", "inet6",
+                ])
+                #expect(both.status != 0 && both.error.contains("-4, -6 and --family exclude each other"))
                 let waited = try Command.run([
                     ctl, "--socket", daemon.socketPath, "wait", "--interface", "veth0", "-4", "--timeout", "10",
                 ])

@@ -22,9 +22,8 @@ final class NetlinkPump: @unchecked Sendable {
     /// At least 32 KiB or dumps would be cut: the kernel sends dump datagrams of up to 32 KiB.
     /// A read that fills the buffer may have lost the rest of a longer datagram.
     static let bufferSize = 64 * 1024
-    /// A batch that changed this many addresses (a link with many of them going down) leaves
-    /// freed memory in malloc's arena: hand it back to the kernel. So does a burst of that
-    /// many changes one by one, once it is over.
+    /// This many changes (a link with many addresses going down, or a burst of them one by
+    /// one) leave freed memory in malloc's arena: hand it back to the kernel once they are over.
     static let largeBatchChanges: UInt64 = 10_000
     /// A burst is over when nothing changed for this long and the subscribers have read it.
     static let burstQuiet = TimeAmount.seconds(1)
@@ -43,9 +42,8 @@ final class NetlinkPump: @unchecked Sendable {
     private var reportedProgress = DumpProgress()
     private var channel: (any Channel)?
     private var retry: Scheduled<Void>?
-    /// Changes since memory was last given back, the last one's time, and the pending trim.
-    private var changesSinceTrim: UInt64 = 0
-    private var lastChange = NIODeadline.now()
+    /// The table's generation when memory was last given back, and the pending trim.
+    private var trimmedAtGeneration: UInt64 = 0
     private var trim: Scheduled<Void>?
     /// What the last read failure said, until the channel it closed reports closing.
     private var readFailure: ReadFailure?
@@ -281,33 +279,23 @@ final class NetlinkPump: @unchecked Sendable {
 
     private func flushPending() {
         guard !pending.isEmpty else { return }
-        let (outcome, changes) = table.assumeIsolated { table in
-            let before = table.generation
-            let outcome = table.apply(pending)
-            return (outcome, table.generation &- before)
-        }
+        let (outcome, generation) = table.assumeIsolated { table in (table.apply(pending), table.generation) }
         pending.removeAll(keepingCapacity: true)
         for ifindex in outcome.linksCameUp { state.requestLinkDump(ifindex: ifindex) }
-        guard changes > 0 else { return }
-        changesSinceTrim += changes
-        lastChange = .now()
-        if changes >= Self.largeBatchChanges {
-            releaseFreeMemory()
-        } else if changesSinceTrim >= Self.largeBatchChanges && trim == nil {
-            scheduleTrim(wait: 0)
+        if trim == nil && generation &- trimmedAtGeneration >= Self.largeBatchChanges {
+            scheduleTrim(seenGeneration: generation, wait: 0)
         }
     }
 
-    /// After a burst of changes one datagram at a time: give the memory back once it is over
-    /// (the table shrank and the subscribers read what it made). No wake-up otherwise.
-    private func scheduleTrim(wait: Int) {
+    /// After many changes: give the memory back once they are over (nothing changed for a
+    /// while, and the subscribers read what they made), checked once per quiet period. No
+    /// wake-up otherwise, and no clock read per change.
+    private func scheduleTrim(seenGeneration: UInt64, wait: Int) {
         trim = loop.scheduleTask(in: Self.burstQuiet) { [self] in
             trim = nil
-            let busy =
-                NIODeadline.now() - lastChange < Self.burstQuiet
-                || table.assumeIsolated { $0.subscriberBacklogBytes } > 0
-            if busy && wait < Self.burstWaitLimit {
-                scheduleTrim(wait: wait + 1)
+            let (generation, backlog) = table.assumeIsolated { ($0.generation, $0.subscriberBacklogBytes) }
+            if (generation != seenGeneration || backlog > 0) && wait < Self.burstWaitLimit {
+                scheduleTrim(seenGeneration: generation, wait: wait + 1)
             } else {
                 releaseFreeMemory()
             }
@@ -316,7 +304,7 @@ final class NetlinkPump: @unchecked Sendable {
 
     private func releaseFreeMemory() {
         _ = bw_release_free_memory()
-        changesSinceTrim = 0
+        trimmedAtGeneration = table.assumeIsolated { $0.generation }
     }
 
     private func finishCurrentDump(error: Int32?) {
