@@ -8,9 +8,14 @@ import NIOCore
 
 /// Measures, in-process and without the kernel, what one event costs the address table as
 /// the table grows, and what a List costs. Prints medians of several rounds.
+/// `bindwatch-benchmark link-down` measures a link going down instead (`LinkDownBenchmark`).
 @main
 struct TableBenchmark {
     static func main() async {
+        if CommandLine.arguments.dropFirst().first == "link-down" {
+            await LinkDownBenchmark.run()
+            return
+        }
         let sizes = [1_000, 10_000, 100_000]
         print("table size  event apply (median ns)  min     max     List all encode (ms)")
         for size in sizes {

@@ -20,26 +20,36 @@ public enum WallClockTimestamp {
         var seconds = time_t(seconds)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        var text = ""
-        text.reserveCapacity(27)
-        func append(_ value: Int32, width: Int) {
-            let digits = String(value)
-            text += String(repeating: "0", count: max(0, width - digits.count)) + digits
+        // Digits written in place: this runs once per batch of changes, on the hot path.
+        return String(unsafeUninitializedCapacity: 27) { text in
+            var position = 0
+            func put(_ value: Int, width: Int) {
+                var value = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    text[position + offset] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                position += width
+            }
+            func put(_ character: Unicode.Scalar) {
+                text[position] = UInt8(ascii: character)
+                position += 1
+            }
+            put(Int(parts.tm_year) + 1900, width: 4)
+            put("-")
+            put(Int(parts.tm_mon) + 1, width: 2)
+            put("-")
+            put(Int(parts.tm_mday), width: 2)
+            put("T")
+            put(Int(parts.tm_hour), width: 2)
+            put(":")
+            put(Int(parts.tm_min), width: 2)
+            put(":")
+            put(Int(parts.tm_sec), width: 2)
+            put(".")
+            put(min(max(microseconds, 0), 999_999), width: 6)
+            put("Z")
+            return position
         }
-        append(parts.tm_year + 1900, width: 4)
-        text += "-"
-        append(parts.tm_mon + 1, width: 2)
-        text += "-"
-        append(parts.tm_mday, width: 2)
-        text += "T"
-        append(parts.tm_hour, width: 2)
-        text += ":"
-        append(parts.tm_min, width: 2)
-        text += ":"
-        append(parts.tm_sec, width: 2)
-        text += "."
-        append(Int32(microseconds), width: 6)
-        text += "Z"
-        return text
     }
 }

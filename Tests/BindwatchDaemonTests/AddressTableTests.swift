@@ -136,6 +136,39 @@ struct AddressTableTests {
             ])
     }
 
+    @Test("a link that went down: the IPv6 events wait, but GetStatus and List answer with the new verdicts")
+    func deferredLinkAnswers() async throws {
+        let table = try await makeTable()
+        _ = await table.apply(try RecordedMessages("ipv6-nodad").payloads)
+        let subscription = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: false).subscription
+        let bindable = await table.status().bindable
+        _ = await table.apply([try RecordedMessages("link-down-up").payloads[0]], deferringLinkReevaluation: true)
+        #expect(await table.deferredLinkCount == 1)
+        // GetStatus counts the new verdict without making the event.
+        let status = await table.status()
+        #expect(status.bindable == bindable - 1)
+        #expect(status.states.count(family: .inet6, state: "link-down") == 1)
+        #expect(await table.deferredLinkCount == 1)
+        let listed = await table.list(AddressFilter(includesUnbindable: true)).addresses
+        #expect(await table.deferredLinkCount == 0)
+        #expect(listed.first { $0.address.description == "2001:db8:11::1" }?.reasons.names == ["link-down"])
+        let events = await drain(subscription)
+        #expect(events.map(\.kind) == [.changed])
+        #expect(events.first?.address.reasons.names == ["link-down"])
+    }
+
+    @Test("a deferred link is re-evaluated before List and Explain answer", arguments: [true, false])
+    func deferredLinkList(viaList: Bool) async throws {
+        let table = try await makeTable()
+        _ = await table.apply(try RecordedMessages("ipv6-nodad").payloads)
+        _ = await table.apply([try RecordedMessages("link-down-up").payloads[0]], deferringLinkReevaluation: true)
+        let listed =
+            viaList
+            ? await table.list(AddressFilter(includesUnbindable: true)).addresses
+            : await table.copies(of: try IPAddress("2001:db8:11::1"), zone: nil).addresses
+        #expect(listed.first { $0.address.description == "2001:db8:11::1" }?.reasons.names == ["link-down"])
+    }
+
     /// The recorded rename, whose link goes down first, and a table that publishes addresses
     /// on links that are down.
     private func renameFixture() async throws -> (LiveTable, RecordedMessages) {
@@ -313,15 +346,6 @@ struct AddressTableTests {
                 "2001:db8:70::1", "2001:db8:72::1", "10.9.9.1", "192.0.2.10", "fe80::b0:ff:fe00:1", "::1", "127.0.0.1",
                 "2001:db8:30::1",
             ])
-    }
-}
-
-extension AddressMessage {
-    /// The same address as an RTM_NEWADDR (to set up the state a deletion applies to).
-    fileprivate var asNew: AddressMessage {
-        var copy = self
-        copy.isDeletion = false
-        return copy
     }
 }
 

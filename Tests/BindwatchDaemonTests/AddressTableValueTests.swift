@@ -126,4 +126,116 @@ struct AddressTableValueTests {
         _ = table.apply([dadFailed], changes: &ignored)
         #expect(table.dadFailures == 1)
     }
+
+    /// The addresses with their verdicts, comparable across two tables.
+    private func verdicts(_ table: AddressTable) -> [String: [String]] {
+        Dictionary(
+            uniqueKeysWithValues: table.addresses(matching: AddressFilter(includesUnbindable: true)).map {
+                ($0.id, $0.reasons.names)
+            })
+    }
+
+    @Test(
+        "a link going down: IPv4 at once, IPv6 only the kernel's removals until the re-evaluation, then the same table")
+    func deferredLinkReevaluation() throws {
+        var deferred = try table()
+        var immediate = try table()
+        var ignored = IgnoredChanges()
+        // veth0's addresses: the dump's, two IPv4 ones and the two IPv6 ones the kernel deletes.
+        let recorded = try RecordedMessages("link-down-up")
+        let deletedLater = recorded.addresses.prefix(2).map { NetlinkMessage.Payload.address($0.asNew) }
+        let setup =
+            try RecordedMessages("dump-addresses").payloads + RecordedMessages("ipv4-peer").payloads + deletedLater
+        _ = deferred.apply(setup, changes: &ignored)
+        _ = immediate.apply(setup, changes: &ignored)
+        // Down, then the kernel's RTM_DELADDR for two IPv6 addresses.
+        let down = Array(recorded.payloads.prefix(3))
+        var changes = CollectedChanges()
+        _ = deferred.apply([down[0]], deferringLinkReevaluation: true, changes: &changes)
+        #expect(!changes.changes.isEmpty)
+        #expect(
+            changes.changes.allSatisfy {
+                $0.after?.family == .inet && $0.after?.reasons.contains(.linkDown) == true
+            })
+        let pending = try #require(deferred.linksAwaitingReevaluation[2])
+        #expect(pending.lastRemoval == nil)
+
+        changes = CollectedChanges()
+        _ = deferred.apply(Array(down[1...]), deferringLinkReevaluation: true, changes: &changes)
+        #expect(changes.changes.count == 2 && changes.changes.allSatisfy { $0.after == nil })
+        #expect(try #require(deferred.linksAwaitingReevaluation[2]?.lastRemoval) >= pending.since)
+
+        changes = CollectedChanges()
+        #expect(deferred.reevaluateDeferredLinks(force: true, changes: &changes) == 0)
+        #expect(!changes.changes.isEmpty)
+        #expect(
+            changes.changes.allSatisfy {
+                $0.after?.family == .inet6 && $0.after?.reasons.contains(.linkDown) == true
+            })
+        _ = immediate.apply(down, changes: &ignored)
+        #expect(verdicts(deferred) == verdicts(immediate))
+        #expect(deferred.bindableCount == immediate.bindableCount)
+        #expect(deferred.stateCounts == immediate.stateCounts)
+    }
+
+    @Test("a deferred link waits for the kernel's removals to start and stop, or for the limit")
+    func deferredLinkTiming() throws {
+        var table = try table()
+        var ignored = IgnoredChanges()
+        let recorded = try RecordedMessages("link-down-up")
+        let deletedLater = recorded.addresses.prefix(2).map { NetlinkMessage.Payload.address($0.asNew) }
+        _ = table.apply(try RecordedMessages("dump-addresses").payloads + deletedLater, changes: &ignored)
+        let quiet: UInt64 = 20_000_000
+        let limit: UInt64 = 1_000_000_000
+        func at(_ nanoseconds: UInt64) -> MonotonicInstant { MonotonicInstant(nanoseconds: nanoseconds) }
+        func remaining(_ table: AddressTable, at now: UInt64) -> Int {
+            var copy = table
+            var ignored = IgnoredChanges()
+            return copy.reevaluateDeferredLinks(now: at(now), quiet: quiet, limit: limit, changes: &ignored)
+        }
+
+        _ = table.apply([recorded.payloads[0]], deferringLinkReevaluation: true, changes: &ignored)
+        let since = try #require(table.linksAwaitingReevaluation[2]).since.nanoseconds
+        // No removal yet (the kernel is still clearing routes): wait, up to the limit.
+        #expect(remaining(table, at: since + quiet) == 1)
+        #expect(remaining(table, at: since + limit - 1) == 1)
+        #expect(remaining(table, at: since + limit) == 0)
+
+        _ = table.apply(Array(recorded.payloads[1...2]), deferringLinkReevaluation: true, changes: &ignored)
+        let lastRemoval = try #require(table.linksAwaitingReevaluation[2]?.lastRemoval).nanoseconds
+        // Removals coming: wait; none for `quiet`: done.
+        #expect(remaining(table, at: lastRemoval + quiet - 1) == 1)
+        #expect(remaining(table, at: lastRemoval + quiet) == 0)
+    }
+
+    @Test("a link that comes back up before its re-evaluation: no event for the IPv6 addresses it kept")
+    func deferredLinkComesBackUp() throws {
+        var table = try table()
+        var ignored = IgnoredChanges()
+        _ = table.apply(try RecordedMessages("ipv6-nodad").payloads, changes: &ignored)
+        let recorded = try RecordedMessages("link-down-up").payloads
+        var changes = CollectedChanges()
+        _ = table.apply([recorded[0]], deferringLinkReevaluation: true, changes: &changes)
+        #expect(table.linksAwaitingReevaluation[2] != nil)
+        // LOWER_UP and UP again (payloads[3] is the first RTM_NEWLINK of the way up).
+        _ = table.apply(Array(recorded[3...]), deferringLinkReevaluation: true, changes: &changes)
+        #expect(table.linksAwaitingReevaluation.isEmpty)
+        #expect(!changes.changes.contains { $0.after?.address.description == "2001:db8:11::1" })
+        #expect(verdicts(table)["2/2001:db8:11::1"] == [])
+    }
+
+    @Test("a link that loses RUNNING but stays up is re-evaluated at once: the kernel deletes nothing then")
+    func carrierLossNotDeferred() throws {
+        var policy = BindPolicy()
+        policy.link = .running
+        var table = try table(policy: policy)
+        var ignored = IgnoredChanges()
+        _ = table.apply(try RecordedMessages("ipv6-nodad").payloads, changes: &ignored)
+        // veth0 as it is on the way up: UP and LOWER_UP, not RUNNING yet.
+        let upNotRunning = try RecordedMessages("link-down-up").payloads[3]
+        var changes = CollectedChanges()
+        _ = table.apply([upNotRunning], deferringLinkReevaluation: true, changes: &changes)
+        #expect(table.linksAwaitingReevaluation.isEmpty)
+        #expect(changes.changes.map { $0.after?.reasons.names } == [["link-down"]])
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JournalLogging
 import Logging
 import Testing
 
@@ -33,6 +34,20 @@ struct EventLogTests {
 
     private func sequences(_ lines: [[String: JSONValue]]) -> [Int] {
         lines.compactMap { if case .number(let value)? = $0["seq"] { Int(value) } else { nil } }
+    }
+
+    // Expected values from Python's datetime.fromtimestamp(seconds, timezone.utc).
+    @Test(
+        "timestamps are RFC 3339 in UTC with microseconds, zero-padded",
+        arguments: [
+            (0, 0, "1970-01-01T00:00:00.000000Z"),
+            (951_782_400, 5, "2000-02-29T00:00:00.000005Z"),
+            (1_798_761_599, 999_999, "2026-12-31T23:59:59.999999Z"),
+            (4_102_444_800, 123_456, "2100-01-01T00:00:00.123456Z"),
+            (1_764_590_479, 120_000, "2025-12-01T12:01:19.120000Z"),
+        ])
+    func timestamps(seconds: Int, microseconds: Int, expected: String) {
+        #expect(WallClockTimestamp.format(seconds: seconds, microseconds: microseconds) == expected)
     }
 
     @Test("a DAD success is logged as added, then changed with bindable [false, true]")

@@ -13,7 +13,7 @@ import Testing
 struct SettledWaitTests {
     /// veth0 (ifindex 2, up), veth2 (3, down) and lo, synced, with a monitor that has made no
     /// fresh dump yet.
-    private func makeTable(policy: BindPolicy = BindPolicy(), _ fixtures: String...) async throws -> LiveTable {
+    func makeTable(policy: BindPolicy = BindPolicy(), _ fixtures: String...) async throws -> LiveTable {
         let table = LiveTable(policy: policy, logger: Logger(label: "test"))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         for fixture in fixtures { _ = await table.apply(try RecordedMessages(fixture).payloads) }
@@ -23,11 +23,11 @@ struct SettledWaitTests {
     }
 
     /// The monitor's report that fresh dump `number` is in, and no link awaits a dump.
-    private func freshDumpDone(_ table: LiveTable, _ number: UInt64 = 1, awaiting: Set<Int32> = []) async {
+    func freshDumpDone(_ table: LiveTable, _ number: UInt64 = 1, awaiting: Set<Int32> = []) async {
         await table.updateDumpProgress(DumpProgress(linksAwaitingDump: awaiting, freshDumpsCompleted: number))
     }
 
-    private func ids(_ addresses: [Address]?) -> [String]? { addresses?.map(\.id) }
+    func ids(_ addresses: [Address]?) -> [String]? { addresses?.map(\.id) }
 
     @Test("settles when DAD ends, not before")
     func dadEnds() async throws {
@@ -198,6 +198,28 @@ struct SettledWaitTests {
         #expect(!wait.isComplete)
         await table.setSynced(true)
         #expect(wait.isComplete)
+        _ = await table.endSettledWait(wait)
+    }
+}
+
+extension SettledWaitTests {
+    @Test("a link that went down holds the wait until its addresses are re-evaluated")
+    func deferredLinkDown() async throws {
+        let table = try await makeTable("ipv6-nodad")
+        // veth0 goes down; the monitor defers re-evaluating its IPv6 address.
+        let recorded = try RecordedMessages("link-down-up")
+        _ = await table.apply([recorded.payloads[0]], deferringLinkReevaluation: true)
+        let wait = await table.registerSettledWait(SettledWaitRequest(interface: "veth0"))
+        await freshDumpDone(table)
+        // The address still has its verdict from before the link went down: bindable.
+        #expect(!wait.isComplete)
+        #expect(await table.reevaluateDeferredLinks(quiet: 0, limit: 0) == 0)
+        // Now it has link-down, and nothing on veth0 binds.
+        #expect(!wait.isComplete)
+        // Up again; the link's dump (for its link-local address) is in.
+        _ = await table.apply(Array(recorded.payloads[3...]), deferringLinkReevaluation: true)
+        await freshDumpDone(table, awaiting: [])
+        #expect(ids(await wait.settled())?.contains("2/2001:db8:11::1") == true)
         _ = await table.endSettledWait(wait)
     }
 }

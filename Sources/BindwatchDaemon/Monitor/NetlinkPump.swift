@@ -7,14 +7,17 @@ import NIOCore
 import NIOPosix
 
 /// Reads the netlink socket on the table's event loop and drives the table and the dump
-/// scheduler from there, synchronously: one wake-up per datagram, no thread of its own.
+/// scheduler from there, synchronously: one wake-up per batch of datagrams, no thread of its
+/// own.
 ///
 /// NIO has no netlink channel, so a duplicate of the socket's descriptor is registered as the
-/// input of a pipe channel, which reads one datagram per read() into a 64 KiB buffer. When the
-/// kernel drops events (ENOBUFS), that read fails and NIO closes the channel; the pump then
-/// drains what the kernel still holds through the original descriptor (the socket stays
-/// congested, dropping every new event, until its queue is empty), registers a new duplicate
-/// and resyncs.
+/// input of a pipe channel, which reads one datagram per read() into a 64 KiB buffer and then
+/// waits for the next wake-up. The pump reads whatever else is already queued itself, up to
+/// `datagramsPerWakeUp` in all, through the original descriptor, and ends the batch once: one
+/// write to each subscriber and to the event log for all of them. When the kernel drops events
+/// (ENOBUFS), either read fails (NIO then closes the channel); the pump drains what the kernel
+/// still holds (the socket stays congested, dropping every new event, until its queue is
+/// empty), registers a new duplicate if needed and resyncs.
 ///
 /// `@unchecked Sendable`: its state is touched only on `loop` (every entry point either runs
 /// there, from a channel handler or a scheduled task, or hops there with `execute`).
@@ -30,6 +33,14 @@ final class NetlinkPump: @unchecked Sendable {
     /// A subscriber that never reads does not hold the memory back longer than this many
     /// quiet periods.
     static let burstWaitLimit = 60
+    /// Datagrams read and applied per wake-up before the batch is written out: a link going
+    /// down with many addresses queues thousands at once.
+    static let datagramsPerWakeUp = 64
+    /// A link that went down is re-evaluated once the kernel has stopped deleting its
+    /// addresses for this long (nanoseconds)...
+    static let linkReevaluationQuiet: UInt64 = 20_000_000
+    /// ...or after this long at most, whatever the kernel still does.
+    static let linkReevaluationLimit: UInt64 = 1_000_000_000
 
     private let socket: NetlinkSocket
     private let table: LiveTable
@@ -45,6 +56,10 @@ final class NetlinkPump: @unchecked Sendable {
     /// The table's generation when memory was last given back, and the pending trim.
     private var trimmedAtGeneration: UInt64 = 0
     private var trim: Scheduled<Void>?
+    /// The next look at links whose re-evaluation is deferred.
+    private var deferredLinkCheck: Scheduled<Void>?
+    /// For the datagrams the pump reads itself; allocated once.
+    private let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 8)
     /// What the last read failure said, until the channel it closed reports closing.
     private var readFailure: ReadFailure?
     private var stopping = false
@@ -72,6 +87,10 @@ final class NetlinkPump: @unchecked Sendable {
             portID: socket.portID, firstSequence: UInt32(truncatingIfNeeded: time(nil)),
             maximumAttempts: configuration.resyncAttempts,
             backoff: configuration.resyncBackoff, retryLater: configuration.resyncRetryLater)
+    }
+
+    deinit {
+        receiveBuffer.deallocate()
     }
 
     /// Returns once `stop()` was called and the channel closed; throws what stopped it otherwise.
@@ -113,6 +132,8 @@ final class NetlinkPump: @unchecked Sendable {
             retry = nil
             trim?.cancel()
             trim = nil
+            deferredLinkCheck?.cancel()
+            deferredLinkCheck = nil
             table.assumeIsolated { $0.setFreshDumpRequester(nil) }
         }
         if let channel {
@@ -159,7 +180,60 @@ final class NetlinkPump: @unchecked Sendable {
         }
         let datagram = buffer.withUnsafeReadableBytes { NetlinkMessage.decode(datagram: $0) }
         handle(datagram)
+        readQueued(limit: Self.datagramsPerWakeUp - 1)
+        endBatch()
         afterInput()
+    }
+
+    /// Reads and applies up to `limit` datagrams the kernel has already queued, without waiting.
+    private func readQueued(limit: Int) {
+        for _ in 0..<limit {
+            let reception: NetlinkSocket.Reception?
+            do {
+                reception = try socket.receive(into: receiveBuffer, wait: false)
+            } catch {
+                // NIO's next read meets the same error and reports it.
+                logger.warning("Reading the netlink socket failed", metadata: ["error": "\(error)"])
+                return
+            }
+            switch reception {
+            case nil:
+                return
+            case .datagram(let count, let sender):
+                // Connected to the kernel, so always 0; checked all the same.
+                guard sender == 0 else { continue }
+                handle(NetlinkMessage.decode(datagram: UnsafeRawBufferPointer(rebasing: receiveBuffer[..<count])))
+            case .overrun:
+                // This read took the error, so NIO's channel will not see it.
+                drainQueued()
+                eventsLost("Netlink events were lost (ENOBUFS); resyncing")
+                return
+            case .truncated:
+                eventsLost("A netlink datagram did not fit the buffer; resyncing")
+            case .dumpRace:
+                logger.debug("A dump request raced with a receive (EINVAL from the kernel); nothing was lost")
+            }
+        }
+    }
+
+    /// Writes out what the batch changed, and looks at deferred links later.
+    private func endBatch() {
+        let deferredLinks = table.assumeIsolated { table in
+            table.endBatch()
+            return table.deferredLinkCount
+        }
+        if deferredLinks > 0 && deferredLinkCheck == nil { scheduleDeferredLinkCheck() }
+    }
+
+    private func scheduleDeferredLinkCheck() {
+        deferredLinkCheck = loop.scheduleTask(in: .nanoseconds(Int64(Self.linkReevaluationQuiet))) { [self] in
+            deferredLinkCheck = nil
+            guard !stopping else { return }
+            let remaining = table.assumeIsolated {
+                $0.reevaluateDeferredLinks(quiet: Self.linkReevaluationQuiet, limit: Self.linkReevaluationLimit)
+            }
+            if remaining > 0 { scheduleDeferredLinkCheck() }
+        }
     }
 
     fileprivate func readFailed(_ error: any Error) {
@@ -198,15 +272,18 @@ final class NetlinkPump: @unchecked Sendable {
     /// The kernel still holds messages from before the loss: apply them before the resync
     /// starts, so that they cannot count as confirmed by it.
     private func drainQueued() {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 8)
-        defer { buffer.deallocate() }
+        var datagrams = 0
+        defer { endBatch() }
         do {
-            while let reception = try socket.receive(into: buffer, wait: false) {
+            while let reception = try socket.receive(into: receiveBuffer, wait: false) {
                 switch reception {
                 case .datagram(let count, let sender):
                     // Connected to the kernel, so always 0; checked all the same.
                     guard sender == 0 else { continue }
-                    handle(NetlinkMessage.decode(datagram: UnsafeRawBufferPointer(rebasing: buffer[..<count])))
+                    handle(NetlinkMessage.decode(datagram: UnsafeRawBufferPointer(rebasing: receiveBuffer[..<count])))
+                    datagrams += 1
+                    // Batches of the usual size: the queue may hold tens of megabytes.
+                    if datagrams % Self.datagramsPerWakeUp == 0 { endBatch() }
                 case .overrun, .truncated, .dumpRace:
                     continue
                 }
@@ -279,7 +356,9 @@ final class NetlinkPump: @unchecked Sendable {
 
     private func flushPending() {
         guard !pending.isEmpty else { return }
-        let (outcome, generation) = table.assumeIsolated { table in (table.apply(pending), table.generation) }
+        let (outcome, generation) = table.assumeIsolated { table in
+            (table.apply(pending, deferringLinkReevaluation: true, endingBatch: false), table.generation)
+        }
         pending.removeAll(keepingCapacity: true)
         for ifindex in outcome.linksCameUp { state.requestLinkDump(ifindex: ifindex) }
         if trim == nil && generation &- trimmedAtGeneration >= Self.largeBatchChanges {
@@ -297,14 +376,17 @@ final class NetlinkPump: @unchecked Sendable {
             if (generation != seenGeneration || backlog > 0) && wait < Self.burstWaitLimit {
                 scheduleTrim(seenGeneration: generation, wait: wait + 1)
             } else {
-                releaseFreeMemory()
+                // Given up waiting while a subscriber still holds a backlog, or changes still
+                // come: what it frees later must go back too, so the burst is not over for the
+                // next change, which starts another round.
+                releaseFreeMemory(burstOver: generation == seenGeneration && backlog == 0)
             }
         }
     }
 
-    private func releaseFreeMemory() {
+    private func releaseFreeMemory(burstOver: Bool = true) {
         _ = bw_release_free_memory()
-        trimmedAtGeneration = table.assumeIsolated { $0.generation }
+        if burstOver { trimmedAtGeneration = table.assumeIsolated { $0.generation } }
     }
 
     private func finishCurrentDump(error: Int32?) {

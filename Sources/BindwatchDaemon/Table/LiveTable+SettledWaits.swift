@@ -67,7 +67,9 @@ extension LiveTable {
     }
 
     private func lookAt(_ wait: SettledWait) {
+        // A link that went down may still hold verdicts from before (`reevaluateDeferredLinks`).
         guard synced, !dumpProgress.resyncRunning, dumpProgress.freshDumpsCompleted >= wait.freshDump,
+            table.linksAwaitingReevaluation.isEmpty,
             table.isSettled(wait.request, linksAwaitingDump: dumpProgress.linksAwaitingDump)
         else { return }
         wait.complete(with: table.bindableAddresses(of: wait.request))

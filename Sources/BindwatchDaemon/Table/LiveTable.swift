@@ -104,14 +104,19 @@ public actor LiveTable {
         }
     }
 
+    /// The counts are those of every verdict current: a link that went down and awaits its
+    /// re-evaluation is counted as re-evaluated, but not re-evaluated (monitoring polls this).
     public func status() -> Status {
-        Status(
-            links: table.linkCount, addresses: table.addressCount, bindable: table.bindableCount,
+        let (bindable, states) =
+            table.linksAwaitingReevaluation.isEmpty
+            ? (table.bindableCount, table.stateCounts) : table.countsWithDeferredLinksReevaluated()
+        return Status(
+            links: table.linkCount, addresses: table.addressCount, bindable: bindable,
             generation: table.generation, netlinkMessages: table.netlinkMessages,
             malformedMessages: table.malformedMessages, resyncs: resyncs, synced: synced,
             subscribers: fanout.subscriptions.count, isReady: isReady,
             eventLogPath: fanout.eventLog?.configuration.path,
-            eventLogLinesDropped: fanout.eventLog?.linesDropped ?? 0, states: table.stateCounts,
+            eventLogLinesDropped: fanout.eventLog?.linesDropped ?? 0, states: states,
             events: table.eventCounts, dadFailures: table.dadFailures)
     }
 
@@ -125,12 +130,43 @@ public actor LiveTable {
     // MARK: From the netlink monitor
 
     /// Applies kernel messages in order: dump replies and events alike are upserts.
-    package func apply(_ payloads: [NetlinkMessage.Payload]) -> AddressTable.ApplyOutcome {
+    ///
+    /// The netlink monitor applies every datagram of one wake-up with `endingBatch` false and
+    /// then calls `endBatch()`: one write per subscriber and one to the event log for all of
+    /// them. It defers re-evaluating a link that went down (see `AddressTable.apply`) and
+    /// calls `reevaluateDeferredLinks` later.
+    package func apply(
+        _ payloads: [NetlinkMessage.Payload], deferringLinkReevaluation: Bool = false, endingBatch: Bool = true
+    ) -> AddressTable.ApplyOutcome {
         fanout.largestAddressCount = table.largestAddressCount
-        let outcome = table.apply(payloads, changes: &fanout)
+        let outcome = table.apply(payloads, deferringLinkReevaluation: deferringLinkReevaluation, changes: &fanout)
         for ifindex in outcome.linksAwaitingDump { awaitDump(of: ifindex) }
-        endBatch()
+        if endingBatch { endBatch() }
         return outcome
+    }
+
+    /// Links that went down and whose addresses still carry their verdicts from before.
+    package var deferredLinkCount: Int { table.linksAwaitingReevaluation.count }
+
+    /// Re-evaluates the deferred links the kernel stopped removing addresses from `quiet`
+    /// nanoseconds ago, or that waited `limit`. Returns how many are still deferred.
+    package func reevaluateDeferredLinks(quiet: UInt64, limit: UInt64) -> Int {
+        guard !table.linksAwaitingReevaluation.isEmpty else { return 0 }
+        fanout.largestAddressCount = table.largestAddressCount
+        let remaining = table.reevaluateDeferredLinks(quiet: quiet, limit: limit, changes: &fanout)
+        endBatch()
+        if remaining == 0 && !settledWaits.isEmpty { lookAtSettledWaits() }
+        return remaining
+    }
+
+    /// A question about the table is answered with every verdict current: a deferred link is
+    /// re-evaluated first (its events go out before the answer).
+    private func reevaluateDeferredLinksNow() {
+        guard !table.linksAwaitingReevaluation.isEmpty else { return }
+        fanout.largestAddressCount = table.largestAddressCount
+        table.reevaluateDeferredLinks(force: true, changes: &fanout)
+        endBatch()
+        if !settledWaits.isEmpty { lookAtSettledWaits() }
     }
 
     /// The kernel dropped events: the table is not the kernel's until a resync ends.
@@ -185,7 +221,8 @@ public actor LiveTable {
 
     /// The addresses matching `filter`, in preference order.
     public func list(_ filter: AddressFilter) -> (generation: UInt64, addresses: [Address]) {
-        (table.generation, table.addresses(matching: filter))
+        reevaluateDeferredLinksNow()
+        return (table.generation, table.addresses(matching: filter))
     }
 
     /// A snapshot and a feed of every later change, taken atomically: the feed starts right
@@ -193,6 +230,7 @@ public actor LiveTable {
     public func subscribe(
         _ filter: AddressFilter, encoded: Bool
     ) -> (generation: UInt64, snapshot: [Address], subscription: Subscription) {
+        reevaluateDeferredLinksNow()
         nextSubscriptionID += 1
         let subscription = Subscription(
             id: nextSubscriptionID, filter: filter, wantsEncoding: encoded, limits: fanout.subscriptionLimits)
@@ -206,6 +244,7 @@ public actor LiveTable {
         _ filter: AddressFilter, writer: any SubscriberWriter,
         writeSnapshot: (_ generation: UInt64, _ snapshot: [Address]) -> Void
     ) -> Subscription {
+        reevaluateDeferredLinksNow()
         nextSubscriptionID += 1
         let subscription = Subscription(
             id: nextSubscriptionID, filter: filter, wantsEncoding: true, writer: writer,
@@ -223,7 +262,8 @@ public actor LiveTable {
     /// Every copy of `target`, with the policy that gave them their reasons: `Explain`, in
     /// one call.
     package func copies(of target: IPAddress, zone: String?) -> (addresses: [Address], policy: BindPolicy) {
-        (table.copies(of: target, zone: zone), table.policy)
+        reevaluateDeferredLinksNow()
+        return (table.copies(of: target, zone: zone), table.policy)
     }
 
     // MARK: Policy and the event log
@@ -284,7 +324,7 @@ public actor LiveTable {
 
     /// Writes the batch out (event-log lines, one write per subscriber). Settled waits look at
     /// the table between batches, never inside one.
-    private func endBatch() {
+    package func endBatch() {
         fanout.flush()
         if fanout.settledWaitsNeedLook { lookAtSettledWaits() }
     }

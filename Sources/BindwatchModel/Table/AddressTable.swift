@@ -67,6 +67,18 @@ public struct AddressTable: Sendable {
     /// included, so those the first dump finds count once).
     public private(set) var dadFailures = 0
     private var sweep: UInt32 = 0
+    /// Links that were set down whose IPv6 addresses still carry the verdicts from before
+    /// (`apply(_:deferringLinkReevaluation:changes:)`), by ifindex.
+    package private(set) var linksAwaitingReevaluation: [Int32: DeferredReevaluation] = [:]
+
+    /// A link that went down, its IPv6 addresses not yet re-evaluated.
+    package struct DeferredReevaluation: Sendable, Equatable {
+        /// When the link went down.
+        package var since: MonotonicInstant
+        /// When the kernel last removed one of its addresses; nil until it does (it first
+        /// clears the link's routes, which takes a while with many addresses).
+        package var lastRemoval: MonotonicInstant?
+    }
 
     public init(policy: BindPolicy = BindPolicy()) {
         self.policy = policy
@@ -113,9 +125,17 @@ public struct AddressTable: Sendable {
     }
 
     /// Applies kernel messages in order: dump replies and events alike are upserts.
-    package mutating func apply(_ payloads: [NetlinkMessage.Payload], changes: inout some TableChangeSink)
-        -> ApplyOutcome
-    {
+    ///
+    /// `deferringLinkReevaluation`: when a link loses IFF_UP, its IPv6 addresses keep their
+    /// verdicts until `reevaluateDeferredLinks`. The kernel
+    /// announces a link going down before it deletes those addresses (one RTM_DELADDR each,
+    /// unless `keep_addr_on_down`): a `changed` event for each of them first would double the
+    /// work and the events of a link with many addresses, while the kernel fills the socket.
+    /// Its other addresses, which the kernel keeps, are re-evaluated at once.
+    package mutating func apply(
+        _ payloads: [NetlinkMessage.Payload], deferringLinkReevaluation: Bool = false,
+        changes: inout some TableChangeSink
+    ) -> ApplyOutcome {
         var outcome = ApplyOutcome()
         let now = MonotonicInstant.now()
         for payload in payloads {
@@ -124,7 +144,7 @@ public struct AddressTable: Sendable {
             case .address(let message):
                 apply(message, now: now, changes: &changes)
             case .link(let message):
-                if apply(message, now: now, changes: &changes) {
+                if apply(message, deferringReevaluation: deferringLinkReevaluation, now: now, changes: &changes) {
                     // The kernel made a link-local address it will not announce until DAD
                     // ends: no settled wait may end before the link's dump shows it.
                     outcome.linksCameUp.append(message.ifindex)
@@ -152,6 +172,9 @@ public struct AddressTable: Sendable {
         if message.isDeletion {
             guard let old = entry.addresses.removeValue(forKey: key) else { return }
             entry.shrinkIfSparse()
+            if linksAwaitingReevaluation[message.ifindex] != nil {
+                linksAwaitingReevaluation[message.ifindex]!.lastRemoval = now
+            }
             forget(old, key, in: &entry, changes: &changes)
             publish(.removed, before: entry.published(key, old, now: now), after: nil, changes: &changes)
             if old.details.contains(.hasExtras) { entry.extras[key] = nil }
@@ -191,7 +214,8 @@ public struct AddressTable: Sendable {
 
     /// Returns true when the link gained one of the up/running bits.
     private mutating func apply(
-        _ message: LinkMessage, now: MonotonicInstant, changes: inout some TableChangeSink
+        _ message: LinkMessage, deferringReevaluation: Bool, now: MonotonicInstant,
+        changes: inout some TableChangeSink
     ) -> Bool {
         // Only the link's own messages; bridge-port (AF_BRIDGE) ones say nothing about it.
         guard message.family == 0 else { return false }
@@ -218,40 +242,111 @@ public struct AddressTable: Sendable {
         links[message.ifindex]!.confirmedSweep = sweep
         let cameUp = !message.flags.intersection(LinkFlags.state).isSubset(of: wasKnown ? old.flags : [])
 
+        let oldState = old.flags.intersection(LinkFlags.state)
+        let newState = link.flags.intersection(LinkFlags.state)
+        let renamed = old.name != link.name
         // Other bits (promiscuous, allmulti) change no verdict: do not touch every address.
-        if old.name != link.name || old.flags.intersection(LinkFlags.state) != link.flags.intersection(LinkFlags.state)
-        {
-            // A rename or a state change can change every address's interface or verdict.
-            var entry = links.removeValue(forKey: message.ifindex)!
-            defer { links[message.ifindex] = entry }
-            let renamed = old.name != link.name
-            let interfaceExcluded = policy.isInterfaceExcluded(link.name)
-            var index = entry.addresses.startIndex
-            while index != entry.addresses.endIndex {
-                let (key, record) = entry.addresses[index]
-                var updated = record
-                updated.reasons = policy.reasons(
-                    flags: record.flags, family: key.local.family, link: link.flags,
-                    interfaceExcluded: interfaceExcluded, type: record.type)
-                let isChange = renamed || updated.reasons != record.reasons
-                let before =
-                    isChange && changes.isObserving ? entry.published(key, record, interface: old.name, now: now) : nil
-                if renamed && record.details.contains(.labelIsInterfaceName) {
-                    // The label stays the old name until the kernel re-announces the address.
-                    updated.details.remove(.labelIsInterfaceName)
-                    updated.details.insert(.hasExtras)
-                    entry.extras[key, default: AddressExtras(peer: nil, label: nil)].label = old.name
+        if renamed || oldState != newState {
+            // Only a link that was just set down is deferred: the kernel is about to delete its
+            // IPv6 addresses (NETDEV_DOWN; losing the carrier deletes none). A link coming up,
+            // losing only its carrier, or renamed, is re-evaluated now.
+            let setDown = oldState.contains(.up) && !newState.contains(.up) && newState.isSubset(of: oldState)
+            if deferringReevaluation && !renamed && setDown {
+                reevaluateAddresses(
+                    ofLink: message.ifindex, previousName: old.name, family: .inet, now: now, changes: &changes)
+                let hasIPv6 = links[message.ifindex]!.addresses.keys.contains { $0.local.family == .inet6 }
+                if hasIPv6 && linksAwaitingReevaluation[message.ifindex] == nil {
+                    linksAwaitingReevaluation[message.ifindex] = DeferredReevaluation(since: now)
                 }
-                entry.addresses.values[index] = updated
-                forget(record, key, in: &entry, changes: &changes)
-                remember(updated, key, in: &entry, changes: &changes)
-                if isChange {
-                    publish(.changed, before: before, after: entry.published(key, updated, now: now), changes: &changes)
-                }
-                index = entry.addresses.index(after: index)
+            } else {
+                linksAwaitingReevaluation[message.ifindex] = nil
+                reevaluateAddresses(ofLink: message.ifindex, previousName: old.name, now: now, changes: &changes)
             }
         }
         return cameUp
+    }
+
+    /// Re-evaluates the addresses of deferred links from which the kernel removed addresses
+    /// and then none for `quiet`, or that have waited `limit`, or all of them with `force`.
+    /// Returns how many links are still deferred.
+    @discardableResult
+    package mutating func reevaluateDeferredLinks(
+        now: MonotonicInstant = .now(), quiet: UInt64 = 0, limit: UInt64 = 0, force: Bool = false,
+        changes: inout some TableChangeSink
+    ) -> Int {
+        for (ifindex, deferred) in linksAwaitingReevaluation {
+            let isQuiet = deferred.lastRemoval.map { now.nanoseconds >= $0.nanoseconds &+ quiet } ?? false
+            let isOverdue = now.nanoseconds >= deferred.since.nanoseconds &+ limit
+            guard force || isQuiet || isOverdue else { continue }
+            linksAwaitingReevaluation[ifindex] = nil
+            guard let name = links[ifindex]?.link.name else { continue }
+            reevaluateAddresses(ofLink: ifindex, previousName: name, now: now, changes: &changes)
+        }
+        return linksAwaitingReevaluation.count
+    }
+
+    /// The bindable count and the states as they will be once the deferred links are
+    /// re-evaluated, without re-evaluating them (which publishes an event per address): for
+    /// `GetStatus`, which monitoring polls, during a link going down.
+    package func countsWithDeferredLinksReevaluated() -> (bindable: Int, states: AddressStateCounts) {
+        var bindable = bindableCount
+        var states = stateCounts
+        for ifindex in linksAwaitingReevaluation.keys {
+            guard let entry = links[ifindex] else { continue }
+            let interfaceExcluded = policy.isInterfaceExcluded(entry.link.name)
+            for (key, record) in entry.addresses {
+                let reasons = policy.reasons(
+                    flags: record.flags, family: key.local.family, link: entry.link.flags,
+                    interfaceExcluded: interfaceExcluded, type: record.type)
+                guard reasons != record.reasons else { continue }
+                if record.reasons.isEmpty { bindable -= 1 }
+                if reasons.isEmpty { bindable += 1 }
+                states.add(record.reasons, family: key.local.family, -1)
+                states.add(reasons, family: key.local.family, 1)
+            }
+        }
+        return (bindable, states)
+    }
+
+    /// A rename or a state change can change every address's interface or verdict. `family`:
+    /// only the addresses of that family.
+    private mutating func reevaluateAddresses(
+        ofLink ifindex: Int32, previousName: String, family: AddressFamily? = nil, now: MonotonicInstant,
+        changes: inout some TableChangeSink
+    ) {
+        guard var entry = links.removeValue(forKey: ifindex) else { return }
+        defer { links[ifindex] = entry }
+        let link = entry.link
+        let renamed = previousName != link.name
+        let interfaceExcluded = policy.isInterfaceExcluded(link.name)
+        var index = entry.addresses.startIndex
+        while index != entry.addresses.endIndex {
+            let (key, record) = entry.addresses[index]
+            if let family, key.local.family != family {
+                index = entry.addresses.index(after: index)
+                continue
+            }
+            var updated = record
+            updated.reasons = policy.reasons(
+                flags: record.flags, family: key.local.family, link: link.flags,
+                interfaceExcluded: interfaceExcluded, type: record.type)
+            let isChange = renamed || updated.reasons != record.reasons
+            let before =
+                isChange && changes.isObserving ? entry.published(key, record, interface: previousName, now: now) : nil
+            if renamed && record.details.contains(.labelIsInterfaceName) {
+                // The label stays the old name until the kernel re-announces the address.
+                updated.details.remove(.labelIsInterfaceName)
+                updated.details.insert(.hasExtras)
+                entry.extras[key, default: AddressExtras(peer: nil, label: nil)].label = previousName
+            }
+            entry.addresses.values[index] = updated
+            forget(record, key, in: &entry, changes: &changes)
+            remember(updated, key, in: &entry, changes: &changes)
+            if isChange {
+                publish(.changed, before: before, after: entry.published(key, updated, now: now), changes: &changes)
+            }
+            index = entry.addresses.index(after: index)
+        }
     }
 
     private func placeholderLink(_ message: AddressMessage) -> LinkEntry {
@@ -265,6 +360,7 @@ public struct AddressTable: Sendable {
     private mutating func removeLink(
         _ ifindex: Int32, now: MonotonicInstant, changes: inout some TableChangeSink
     ) -> Int {
+        linksAwaitingReevaluation[ifindex] = nil
         guard var entry = links.removeValue(forKey: ifindex) else { return 0 }
         for (key, record) in entry.addresses {
             forget(record, key, in: &entry, changes: &changes)
@@ -279,6 +375,8 @@ public struct AddressTable: Sendable {
     package mutating func setPolicy(_ newPolicy: BindPolicy, changes: inout some TableChangeSink) {
         guard newPolicy != policy else { return }
         policy = newPolicy
+        // Every address is re-evaluated below, those of deferred links too.
+        linksAwaitingReevaluation.removeAll()
         let now = MonotonicInstant.now()
         for ifindex in Array(links.keys) {
             var entry = links.removeValue(forKey: ifindex)!

@@ -70,3 +70,12 @@ struct RecordedMessages {
         "link-delete", "link-down-up", "link-rename",
     ]
 }
+
+extension AddressMessage {
+    /// The same address as an RTM_NEWADDR (to set up the state a deletion applies to).
+    var asNew: AddressMessage {
+        var copy = self
+        copy.isDeletion = false
+        return copy
+    }
+}
