@@ -121,6 +121,76 @@ extension IntegrationTests {
             }
         }
 
+        @Test("a link set down: the IPv6 addresses the kernel deletes get only `removed`; kept ones `changed`")
+        func linkDownEvents() async throws {
+            try await withDaemon { namespace, daemon in
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.batchAddresses("add", 1...300, prefix: "2001:db8:d0::", device: "veth0")
+                try namespace.ip("addr", "add", "203.0.113.7/24", "dev", "veth0")
+                // veth1 keeps its IPv6 addresses when set down: the kernel says nothing of them.
+                try namespace.sysctl("net.ipv6.conf.veth1.keep_addr_on_down=1")
+                try namespace.ip("addr", "add", "2001:db8:d1::1/64", "dev", "veth1", "nodad")
+                // One with DAD: the kernel marks it tentative again when the link goes down,
+                // without a message (only a dump shows it).
+                try namespace.ip("addr", "add", "2001:db8:d1::2/64", "dev", "veth1")
+                try await daemon.waitForAddresses("DAD over") { addresses in
+                    addresses.values.contains {
+                        $0["address"]?.text == "2001:db8:d1::2" && $0["reasons"]?.stringArray == []
+                    }
+                }
+                try await expectMatchesKernel(daemon, namespace)
+                try await BindwatchConnection.withConnection(socketPath: daemon.socketPath, replyTimeout: 10) {
+                    bindwatch in
+                    var updates = try await bindwatch.watch(AddressFilter(includesUnbindable: true))
+                        .makeAsyncIterator()
+                    guard case .snapshot(_, let snapshot)? = try await updates.next() else {
+                        Issue.record("no snapshot first")
+                        return
+                    }
+                    let ipv6OnVeth0 = snapshot.filter { $0.interface == "veth0" && $0.family == .inet6 }.count
+                    #expect(ipv6OnVeth0 >= 300)
+
+                    try namespace.ip("link", "set", "veth0", "down")
+                    var removed = 0
+                    var ipv4Changed: [TableEvent] = []
+                    var others: [TableEvent] = []
+                    while removed < ipv6OnVeth0 || ipv4Changed.isEmpty,
+                        case .event(let event)? = try await updates.next()
+                    {
+                        if event.address.interface == "veth0" && event.address.family == .inet6
+                            && event.kind == .removed
+                        {
+                            removed += 1
+                        } else if event.address.family == .inet && event.kind == .changed {
+                            ipv4Changed.append(event)
+                        } else {
+                            others.append(event)
+                        }
+                    }
+                    // No `changed` (link-down) for an address the kernel was about to delete.
+                    #expect(others.isEmpty, "\(others.map { "\($0.kind) \($0.address.id)" })")
+                    #expect(ipv4Changed.map(\.address.reasons) == [.linkDown])
+
+                    // The kept address: no message from the kernel, its event after the wait.
+                    let setDown = ContinuousClock.now
+                    try namespace.ip("link", "set", "veth1", "down")
+                    var kept: TableEvent?
+                    while kept == nil, case .event(let event)? = try await updates.next() {
+                        #expect(event.address.interface == "veth1", "\(event.kind) \(event.address.id)")
+                        if event.address.address.description == "2001:db8:d1::1" { kept = event }
+                    }
+                    #expect(kept?.kind == .changed)
+                    #expect(kept?.address.reasons.contains(.linkDown) == true)
+                    #expect(ContinuousClock.now - setDown < .seconds(5))
+                }
+                // Flags and bind() as the kernel has them: 2001:db8:d1::2 tentative again.
+                try await expectMatchesKernel(daemon, namespace)
+                let addresses = try await daemon.addresses()
+                let redone = addresses.values.first { $0["address"]?.text == "2001:db8:d1::2" }
+                #expect(redone?["flags"]?.stringArray.contains("tentative") == true)
+            }
+        }
+
         @Test("link down, up, rename and delete")
         func linkLifecycle() async throws {
             try await withDaemon { namespace, daemon in

@@ -8,13 +8,15 @@ import ServiceLifecycle
 /// number, per-link dumps for addresses the kernel does not announce, and a mark-and-sweep
 /// resync whenever events were lost.
 ///
-/// The socket is read on the table's event loop (`NetlinkPump`): each datagram is decoded,
-/// applied and written to the subscribers in one pass on that thread, and an idle daemon does
-/// not wake.
+/// The socket is read on the table's event loop (`NetlinkPump`): each batch of datagrams is
+/// decoded, applied and written to the subscribers in one pass on that thread, and an idle
+/// daemon does not wake.
 public final class NetlinkMonitor: Service {
     public struct Configuration: Sendable {
-        /// The receive buffer the daemon asks for by default: 32 MiB holds the events of a link
-        /// with 100,000 addresses going down, which the kernel sends faster than anyone reads.
+        /// The receive buffer the daemon asks for by default. The kernel doubles it, and each
+        /// address event costs it about 832 bytes (the skb, not the message): room for about
+        /// 80,000 events, which a link with 100,000 addresses going down can still overflow
+        /// when the daemon gets little CPU meanwhile (a resync follows).
         public static let defaultReceiveBufferBytes = 32 * 1024 * 1024
 
         /// Requested SO_RCVBUF(FORCE) size; nil leaves the socket's buffer as it is.

@@ -218,10 +218,11 @@ final class NetlinkPump: @unchecked Sendable {
 
     /// Writes out what the batch changed, and looks at deferred links later.
     private func endBatch() {
-        let deferredLinks = table.assumeIsolated { table in
+        let (deferredLinks, linksToDump) = table.assumeIsolated { table in
             table.endBatch()
-            return table.deferredLinkCount
+            return (table.deferredLinkCount, table.takeLinksToDump())
         }
+        for ifindex in linksToDump { state.requestLinkDump(ifindex: ifindex) }
         if deferredLinks > 0 && deferredLinkCheck == nil { scheduleDeferredLinkCheck() }
     }
 
@@ -229,9 +230,15 @@ final class NetlinkPump: @unchecked Sendable {
         deferredLinkCheck = loop.scheduleTask(in: .nanoseconds(Int64(Self.linkReevaluationQuiet))) { [self] in
             deferredLinkCheck = nil
             guard !stopping else { return }
-            let remaining = table.assumeIsolated {
-                $0.reevaluateDeferredLinks(quiet: Self.linkReevaluationQuiet, limit: Self.linkReevaluationLimit)
+            let (remaining, linksToDump) = table.assumeIsolated {
+                (
+                    $0.reevaluateDeferredLinks(quiet: Self.linkReevaluationQuiet, limit: Self.linkReevaluationLimit),
+                    $0.takeLinksToDump()
+                )
             }
+            // Kept IPv6 addresses may have turned tentative without a message.
+            for ifindex in linksToDump { state.requestLinkDump(ifindex: ifindex) }
+            if !linksToDump.isEmpty { afterInput() }
             if remaining > 0 { scheduleDeferredLinkCheck() }
         }
     }

@@ -58,6 +58,8 @@ public actor LiveTable {
     /// Asks the netlink monitor for a dump of every address; see `registerSettledWait`.
     var freshDumpRequester: (@Sendable (UInt64) -> Void)?
     var freshDumpsRequested: UInt64 = 0
+    /// See `linksToDumpAfterDown`.
+    private var linksToDump: [Int32] = []
 
     /// The loop the table runs on.
     public nonisolated let eventLoop: any EventLoop
@@ -153,7 +155,8 @@ public actor LiveTable {
     package func reevaluateDeferredLinks(quiet: UInt64, limit: UInt64) -> Int {
         guard !table.linksAwaitingReevaluation.isEmpty else { return 0 }
         fanout.largestAddressCount = table.largestAddressCount
-        let remaining = table.reevaluateDeferredLinks(quiet: quiet, limit: limit, changes: &fanout)
+        let (remaining, keptIPv6) = table.reevaluateDeferredLinks(quiet: quiet, limit: limit, changes: &fanout)
+        linksToDumpAfterDown(keptIPv6)
         endBatch()
         if remaining == 0 && !settledWaits.isEmpty { lookAtSettledWaits() }
         return remaining
@@ -164,9 +167,24 @@ public actor LiveTable {
     private func reevaluateDeferredLinksNow() {
         guard !table.linksAwaitingReevaluation.isEmpty else { return }
         fanout.largestAddressCount = table.largestAddressCount
-        table.reevaluateDeferredLinks(force: true, changes: &fanout)
+        linksToDumpAfterDown(table.reevaluateDeferredLinks(force: true, changes: &fanout).keptIPv6)
         endBatch()
         if !settledWaits.isEmpty { lookAtSettledWaits() }
+    }
+
+    /// Links set down that kept IPv6 addresses: the monitor dumps them (`takeLinksToDump`),
+    /// and settled waits wait for that.
+    private func linksToDumpAfterDown(_ ifindexes: [Int32]) {
+        for ifindex in ifindexes {
+            awaitDump(of: ifindex)
+            if !linksToDump.contains(ifindex) { linksToDump.append(ifindex) }
+        }
+    }
+
+    /// The links whose addresses the monitor must dump, once.
+    package func takeLinksToDump() -> [Int32] {
+        defer { linksToDump.removeAll() }
+        return linksToDump
     }
 
     /// The kernel dropped events: the table is not the kernel's until a resync ends.

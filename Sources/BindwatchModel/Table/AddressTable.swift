@@ -268,21 +268,25 @@ public struct AddressTable: Sendable {
 
     /// Re-evaluates the addresses of deferred links from which the kernel removed addresses
     /// and then none for `quiet`, or that have waited `limit`, or all of them with `force`.
-    /// Returns how many links are still deferred.
+    /// Returns how many links are still deferred, and the links re-evaluated that still hold
+    /// IPv6 addresses: with `keep_addr_on_down` the kernel keeps them, and marks those that
+    /// had DAD `tentative` without a message; only a dump of the link shows that.
     @discardableResult
     package mutating func reevaluateDeferredLinks(
         now: MonotonicInstant = .now(), quiet: UInt64 = 0, limit: UInt64 = 0, force: Bool = false,
         changes: inout some TableChangeSink
-    ) -> Int {
+    ) -> (remaining: Int, keptIPv6: [Int32]) {
+        var keptIPv6: [Int32] = []
         for (ifindex, deferred) in linksAwaitingReevaluation {
             let isQuiet = deferred.lastRemoval.map { now.nanoseconds >= $0.nanoseconds &+ quiet } ?? false
             let isOverdue = now.nanoseconds >= deferred.since.nanoseconds &+ limit
             guard force || isQuiet || isOverdue else { continue }
             linksAwaitingReevaluation[ifindex] = nil
-            guard let name = links[ifindex]?.link.name else { continue }
-            reevaluateAddresses(ofLink: ifindex, previousName: name, now: now, changes: &changes)
+            guard let entry = links[ifindex] else { continue }
+            reevaluateAddresses(ofLink: ifindex, previousName: entry.link.name, now: now, changes: &changes)
+            if entry.addresses.keys.contains(where: { $0.local.family == .inet6 }) { keptIPv6.append(ifindex) }
         }
-        return linksAwaitingReevaluation.count
+        return (linksAwaitingReevaluation.count, keptIPv6)
     }
 
     /// The bindable count and the states as they will be once the deferred links are
