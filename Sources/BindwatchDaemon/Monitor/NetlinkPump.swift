@@ -185,12 +185,23 @@ final class NetlinkPump: @unchecked Sendable {
         afterInput()
     }
 
-    /// Reads and applies up to `limit` datagrams the kernel has already queued, without waiting.
+    /// Reads one datagram the kernel has already queued, without waiting, and applies it; nil
+    /// when none is queued.
+    private func applyQueuedDatagram() throws(NetlinkError) -> NetlinkSocket.Reception? {
+        let reception = try socket.receive(into: receiveBuffer, wait: false)
+        // Connected to the kernel, so the sender is always 0; checked all the same.
+        if case .datagram(let count, sender: 0) = reception {
+            handle(NetlinkMessage.decode(datagram: UnsafeRawBufferPointer(rebasing: receiveBuffer[..<count])))
+        }
+        return reception
+    }
+
+    /// Reads and applies up to `limit` datagrams the kernel has already queued.
     private func readQueued(limit: Int) {
         for _ in 0..<limit {
             let reception: NetlinkSocket.Reception?
             do {
-                reception = try socket.receive(into: receiveBuffer, wait: false)
+                reception = try applyQueuedDatagram()
             } catch {
                 // NIO's next read meets the same error and reports it.
                 logger.warning("Reading the netlink socket failed", metadata: ["error": "\(error)"])
@@ -199,10 +210,8 @@ final class NetlinkPump: @unchecked Sendable {
             switch reception {
             case nil:
                 return
-            case .datagram(let count, let sender):
-                // Connected to the kernel, so always 0; checked all the same.
-                guard sender == 0 else { continue }
-                handle(NetlinkMessage.decode(datagram: UnsafeRawBufferPointer(rebasing: receiveBuffer[..<count])))
+            case .datagram:
+                continue
             case .overrun:
                 // This read took the error, so NIO's channel will not see it.
                 drainQueued()
@@ -216,7 +225,8 @@ final class NetlinkPump: @unchecked Sendable {
         }
     }
 
-    /// Writes out what the batch changed, and looks at deferred links later.
+    /// Writes out what the batch changed, asks for the link dumps the table needs, and looks
+    /// at deferred links later.
     private func endBatch() {
         let (deferredLinks, linksToDump) = table.assumeIsolated { table in
             table.endBatch()
@@ -230,16 +240,12 @@ final class NetlinkPump: @unchecked Sendable {
         deferredLinkCheck = loop.scheduleTask(in: .nanoseconds(Int64(Self.linkReevaluationQuiet))) { [self] in
             deferredLinkCheck = nil
             guard !stopping else { return }
-            let (remaining, linksToDump) = table.assumeIsolated {
-                (
-                    $0.reevaluateDeferredLinks(quiet: Self.linkReevaluationQuiet, limit: Self.linkReevaluationLimit),
-                    $0.takeLinksToDump()
-                )
+            table.assumeIsolated {
+                _ = $0.reevaluateDeferredLinks(quiet: Self.linkReevaluationQuiet, limit: Self.linkReevaluationLimit)
             }
-            // Kept IPv6 addresses may have turned tentative without a message.
-            for ifindex in linksToDump { state.requestLinkDump(ifindex: ifindex) }
-            if !linksToDump.isEmpty { afterInput() }
-            if remaining > 0 { scheduleDeferredLinkCheck() }
+            // Dumps the links that kept IPv6 addresses, and looks again if links are left.
+            endBatch()
+            afterInput()
         }
     }
 
@@ -282,18 +288,11 @@ final class NetlinkPump: @unchecked Sendable {
         var datagrams = 0
         defer { endBatch() }
         do {
-            while let reception = try socket.receive(into: receiveBuffer, wait: false) {
-                switch reception {
-                case .datagram(let count, let sender):
-                    // Connected to the kernel, so always 0; checked all the same.
-                    guard sender == 0 else { continue }
-                    handle(NetlinkMessage.decode(datagram: UnsafeRawBufferPointer(rebasing: receiveBuffer[..<count])))
-                    datagrams += 1
-                    // Batches of the usual size: the queue may hold tens of megabytes.
-                    if datagrams % Self.datagramsPerWakeUp == 0 { endBatch() }
-                case .overrun, .truncated, .dumpRace:
-                    continue
-                }
+            while let reception = try applyQueuedDatagram() {
+                guard case .datagram = reception else { continue }
+                datagrams += 1
+                // Batches of the usual size: the queue may hold tens of megabytes.
+                if datagrams % Self.datagramsPerWakeUp == 0 { endBatch() }
             }
         } catch {
             logger.warning("Draining the netlink socket failed", metadata: ["error": "\(error)"])

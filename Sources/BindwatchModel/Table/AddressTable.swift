@@ -282,9 +282,12 @@ public struct AddressTable: Sendable {
             let isOverdue = now.nanoseconds >= deferred.since.nanoseconds &+ limit
             guard force || isQuiet || isOverdue else { continue }
             linksAwaitingReevaluation[ifindex] = nil
-            guard let entry = links[ifindex] else { continue }
-            reevaluateAddresses(ofLink: ifindex, previousName: entry.link.name, now: now, changes: &changes)
-            if entry.addresses.keys.contains(where: { $0.local.family == .inet6 }) { keptIPv6.append(ifindex) }
+            // No copy of the entry held across the change: it would copy the link's table.
+            guard let name = links[ifindex]?.link.name else { continue }
+            reevaluateAddresses(ofLink: ifindex, previousName: name, now: now, changes: &changes)
+            if links[ifindex]!.addresses.keys.contains(where: { $0.local.family == .inet6 }) {
+                keptIPv6.append(ifindex)
+            }
         }
         return (linksAwaitingReevaluation.count, keptIPv6)
     }
@@ -299,9 +302,7 @@ public struct AddressTable: Sendable {
             guard let entry = links[ifindex] else { continue }
             let interfaceExcluded = policy.isInterfaceExcluded(entry.link.name)
             for (key, record) in entry.addresses {
-                let reasons = policy.reasons(
-                    flags: record.flags, family: key.local.family, link: entry.link.flags,
-                    interfaceExcluded: interfaceExcluded, type: record.type)
+                let reasons = reasons(of: record, key, link: entry.link, interfaceExcluded: interfaceExcluded)
                 guard reasons != record.reasons else { continue }
                 if record.reasons.isEmpty { bindable -= 1 }
                 if reasons.isEmpty { bindable += 1 }
@@ -312,8 +313,9 @@ public struct AddressTable: Sendable {
         return (bindable, states)
     }
 
-    /// A rename or a state change can change every address's interface or verdict. `family`:
-    /// only the addresses of that family.
+    /// A rename, a state change or a new policy can change every address's interface or
+    /// verdict; publishes the addresses that changed. `family`: only the addresses of that
+    /// family.
     private mutating func reevaluateAddresses(
         ofLink ifindex: Int32, previousName: String, family: AddressFamily? = nil, now: MonotonicInstant,
         changes: inout some TableChangeSink
@@ -331,12 +333,12 @@ public struct AddressTable: Sendable {
                 continue
             }
             var updated = record
-            updated.reasons = policy.reasons(
-                flags: record.flags, family: key.local.family, link: link.flags,
-                interfaceExcluded: interfaceExcluded, type: record.type)
-            let isChange = renamed || updated.reasons != record.reasons
-            let before =
-                isChange && changes.isObserving ? entry.published(key, record, interface: previousName, now: now) : nil
+            updated.reasons = reasons(of: record, key, link: link, interfaceExcluded: interfaceExcluded)
+            guard renamed || updated.reasons != record.reasons else {
+                index = entry.addresses.index(after: index)
+                continue
+            }
+            let before = changes.isObserving ? entry.published(key, record, interface: previousName, now: now) : nil
             if renamed && record.details.contains(.labelIsInterfaceName) {
                 // The label stays the old name until the kernel re-announces the address.
                 updated.details.remove(.labelIsInterfaceName)
@@ -346,11 +348,18 @@ public struct AddressTable: Sendable {
             entry.addresses.values[index] = updated
             forget(record, key, in: &entry, changes: &changes)
             remember(updated, key, in: &entry, changes: &changes)
-            if isChange {
-                publish(.changed, before: before, after: entry.published(key, updated, now: now), changes: &changes)
-            }
+            publish(.changed, before: before, after: entry.published(key, updated, now: now), changes: &changes)
             index = entry.addresses.index(after: index)
         }
+    }
+
+    /// The policy's verdict on a stored address, for the link as it is now.
+    private func reasons(
+        of record: AddressRecord, _ key: LinkAddressKey, link: Link, interfaceExcluded: Bool
+    ) -> Reasons {
+        policy.reasons(
+            flags: record.flags, family: key.local.family, link: link.flags, interfaceExcluded: interfaceExcluded,
+            type: record.type)
     }
 
     private func placeholderLink(_ message: AddressMessage) -> LinkEntry {
@@ -382,27 +391,9 @@ public struct AddressTable: Sendable {
         // Every address is re-evaluated below, those of deferred links too.
         linksAwaitingReevaluation.removeAll()
         let now = MonotonicInstant.now()
+        // By key: iterating `links` itself would hold a copy of each link's table while it changes.
         for ifindex in Array(links.keys) {
-            var entry = links.removeValue(forKey: ifindex)!
-            defer { links[ifindex] = entry }
-            let link = entry.link
-            let interfaceExcluded = policy.isInterfaceExcluded(link.name)
-            var index = entry.addresses.startIndex
-            while index != entry.addresses.endIndex {
-                defer { index = entry.addresses.index(after: index) }
-                let (key, record) = entry.addresses[index]
-                var updated = record
-                updated.reasons = policy.reasons(
-                    flags: record.flags, family: key.local.family, link: link.flags,
-                    interfaceExcluded: interfaceExcluded, type: record.type)
-                guard updated.reasons != record.reasons else { continue }
-                entry.addresses.values[index] = updated
-                forget(record, key, in: &entry, changes: &changes)
-                remember(updated, key, in: &entry, changes: &changes)
-                publish(
-                    .changed, before: entry.published(key, record, now: now),
-                    after: entry.published(key, updated, now: now), changes: &changes)
-            }
+            reevaluateAddresses(ofLink: ifindex, previousName: links[ifindex]!.link.name, now: now, changes: &changes)
         }
     }
 
