@@ -318,6 +318,7 @@ def thread_counters(pid: int) -> dict:
     return {
         "threads": threads,
         "ticks": int(fields[11]) + int(fields[12]),
+        "system_ticks": int(fields[12]),
         "runtime_ns": sum(thread["runtime_ns"] for thread in threads.values()),
     }
 
@@ -542,6 +543,9 @@ def combine_latency(first: dict, second: dict) -> dict:
                 "kernel_ack_us_p50": statistics.median(p["kernel_ack_us_p50"] for p in passes)}
     cpu = [p["daemon_cpu_us_per_change"] for p in passes if p.get("daemon_cpu_us_per_change") is not None]
     combined["daemon_cpu_us_per_change"] = statistics.median(cpu) if cpu else None
+    for key in ("ip_monitor_cpu_us_per_change", "daemon_system_share"):
+        values = [p[key] for p in passes if p.get(key) is not None]
+        combined[key] = statistics.median(values) if values else None
     wakeups = [p["daemon_wakeups_per_change"] for p in passes if p.get("daemon_wakeups_per_change") is not None]
     combined["daemon_wakeups_per_change"] = statistics.median(wakeups) if wakeups else None
     for name in ("ip_monitor", "pyroute2"):
@@ -700,6 +704,10 @@ class Bench:
         log(f"latency: {len(messages)} changes, {self.options.latency_spacing_ms:g} ms apart")
         sent = []
         counters = thread_counters(daemon_pid) if daemon_pid else None
+        # ip monitor does the least a watcher can (receive, format, write a line): its CPU per
+        # change is the scale for the daemon's on this machine.
+        ip_pid = watchers["ip_monitor"].pid if watchers["ip_monitor"].alive else None
+        ip_counters = thread_counters(ip_pid) if ip_pid else None
         next_at = now_ns()
         for add, text, message in messages:
             while now_ns() < next_at:
@@ -729,6 +737,16 @@ class Bench:
             result["daemon_wakeups_per_change"] = delta["voluntary_switches"] / len(sent)
             # CPU time of all its threads per change, kernel time included (recvmsg, poll, write).
             result["daemon_cpu_us_per_change"] = delta["cpu_ms"] * 1000 / len(sent)
+            after = thread_counters(daemon_pid)
+            ticks = after["ticks"] - counters["ticks"]
+            # utime against stime (clock ticks): how much of it is the kernel's work.
+            result["daemon_system_share"] = (after["system_ticks"] - counters["system_ticks"]) / ticks if ticks else None
+        if ip_counters:
+            try:
+                delta = counter_delta(ip_counters, thread_counters(ip_pid))
+                result["ip_monitor_cpu_us_per_change"] = delta["cpu_ms"] * 1000 / len(sent)
+            except (FileNotFoundError, ProcessLookupError):
+                pass
         raw = {}
         for name, watcher in watchers.items():
             first: dict[tuple[str, str], int] = {}
@@ -1129,6 +1147,11 @@ def summarize(results: dict) -> dict:
         put(f"latency.{name}.missed", [r["latency"][name]["missed"] for r in rounds if name in r["latency"]])
     put("latency.kernel_ack_us_p50", [r["latency"]["kernel_ack_us_p50"] for r in rounds])
     put("latency.daemon_cpu_us_per_change", [r["latency"].get("daemon_cpu_us_per_change") for r in rounds])
+    put("latency.ip_monitor_cpu_us_per_change", [r["latency"].get("ip_monitor_cpu_us_per_change") for r in rounds])
+    put("latency.daemon_system_share", [r["latency"].get("daemon_system_share") for r in rounds])
+    put("latency.daemon_cpu_ratio_to_ip_monitor",
+        [r["latency"]["daemon_cpu_us_per_change"] / r["latency"]["ip_monitor_cpu_us_per_change"] for r in rounds
+         if r["latency"].get("daemon_cpu_us_per_change") and r["latency"].get("ip_monitor_cpu_us_per_change")])
     put("latency.daemon_wakeups_per_change", [r["latency"].get("daemon_wakeups_per_change") for r in rounds])
     for peer in ("ip_monitor", "pyroute2"):
         for which in ("faster", "slower"):
@@ -1304,7 +1327,12 @@ def markdown(results: dict) -> str:
             "", digits=2, target="1", met=wakeups["median"] <= 1.05 if wakeups else None))
     cpu = s("latency.daemon_cpu_us_per_change")
     add(row(summary, "latency.daemon_cpu_us_per_change", "1. bindwatchd CPU per change, all threads", "µs", digits=1,
+            ratio=ratio_text("latency.daemon_cpu_ratio_to_ip_monitor", "ip monitor's"),
             target="≤ 30 µs", met=cpu["median"] <= 30 if cpu else None))
+    add(row(summary, "latency.daemon_system_share", "1. bindwatchd CPU per change: the kernel's share (stime)", "",
+            digits=2))
+    add(row(summary, "latency.ip_monitor_cpu_us_per_change", "1. ip monitor CPU per change (the `ip` process)", "µs",
+            digits=1))
 
     # 2. bursts
     for key in sorted(k for k in summary if k.startswith("burst.") and k.endswith(".kernel_s")):

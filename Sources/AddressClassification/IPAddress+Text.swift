@@ -54,11 +54,15 @@ extension IPAddress: CustomStringConvertible {
         if bestStart >= 0 && bestStart + bestLength == 8 { output.append(UInt8(ascii: ":")) }
     }
 
+    // No arrays of shifts or digits: these run for every address of every event.
     private static func writeDottedQuad(_ value: UInt32, into output: inout [UInt8]) {
-        for shift in [24, 16, 8, 0] as [UInt32] {
-            if shift != 24 { output.append(UInt8(ascii: ".")) }
-            writeDecimal(UInt8(truncatingIfNeeded: value >> shift), into: &output)
-        }
+        writeDecimal(UInt8(truncatingIfNeeded: value >> 24), into: &output)
+        output.append(UInt8(ascii: "."))
+        writeDecimal(UInt8(truncatingIfNeeded: value >> 16), into: &output)
+        output.append(UInt8(ascii: "."))
+        writeDecimal(UInt8(truncatingIfNeeded: value >> 8), into: &output)
+        output.append(UInt8(ascii: "."))
+        writeDecimal(UInt8(truncatingIfNeeded: value), into: &output)
     }
 
     private static func writeDecimal(_ value: UInt8, into output: inout [UInt8]) {
@@ -67,16 +71,14 @@ extension IPAddress: CustomStringConvertible {
         output.append(UInt8(ascii: "0") + value % 10)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
+    /// Lowercase, without leading zeros.
     private static func writeHex(_ value: UInt16, into output: inout [UInt8]) {
-        var started = false
-        for shift in [12, 8, 4, 0] as [UInt16] {
-            let digit = Int((value >> shift) & 0xf)
-            if digit != 0 || started || shift == 0 {
-                output.append(hexDigits[digit])
-                started = true
-            }
+        var shift: UInt16 = value >= 0x1000 ? 12 : value >= 0x100 ? 8 : value >= 0x10 ? 4 : 0
+        while true {
+            let digit = UInt8(truncatingIfNeeded: (value >> shift) & 0xf)
+            output.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit)
+            if shift == 0 { return }
+            shift -= 4
         }
     }
 }

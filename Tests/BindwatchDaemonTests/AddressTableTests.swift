@@ -351,29 +351,36 @@ struct AddressTableTests {
 
 @Suite("Watch against a client that stops reading", .timeLimit(.minutes(1)))
 struct StalledWatchTests {
-    /// Takes the first write (the snapshot), then never completes another, like a full socket.
+    /// Takes the first write (the snapshot), then holds every later one unwritten, like a
+    /// connection whose peer stopped reading.
     private final class StallingSink: ReplySink {
-        let sent = Mutex(0)
+        /// Writes taken, and the bytes held.
+        let state = Mutex((writes: 0, held: 0))
         func send(_ message: ByteBuffer) async throws {
-            guard take() else { return }
+            guard take(message) else { return }
             try await Task.sleep(for: .seconds(3600))
         }
-        func write(_ buffer: ByteBuffer, completion: @escaping @Sendable () -> Void) {
-            if !take() { completion() }
+        func write(_ buffer: ByteBuffer) {
+            _ = take(buffer)
         }
-        /// Counts a write; true when it is to stall.
-        private func take() -> Bool {
-            sent.withLock { value -> Bool in
-                value += 1
-                return value > 1
+        var unwrittenBytes: Int { state.withLock { $0.held } }
+        /// Counts a write; true when it is held.
+        private func take(_ buffer: ByteBuffer) -> Bool {
+            state.withLock { state -> Bool in
+                state.writes += 1
+                guard state.writes > 1 else { return false }
+                state.held += buffer.readableBytes
+                return true
             }
         }
     }
 
     @Test("the Watch call ends once the backlog passes the limit, though its writer is stuck")
     func stalledWriter() async throws {
+        // A connection's backlog is counted in bytes: the recorded dump's addresses are about
+        // 400 bytes each, so a stuck writer passes 2 KiB within the first ten.
         let table = LiveTable(
-            subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: 0), logger: Logger(label: "test"),
+            subscriptionLimits: .init(messages: 3, bytes: 2048, perAddress: 0), logger: Logger(label: "test"),
             eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         await table.markReady()
@@ -384,9 +391,18 @@ struct StalledWatchTests {
                 sink: StallingSink(), signals: .forTests(), logger: Logger(label: "test"))
         }
         while await table.status().subscribers == 0 { await Task.yield() }
-        _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
-        let completion = try await watch.value
-        #expect(completion == .close)
-        #expect(await table.status().subscribers == 0)
+        // One batch, so one write, per address: no batch is over the limit on its own, and
+        // only what the writer holds unwritten adds up.
+        for payload in try RecordedMessages("dump-addresses").payloads {
+            _ = await table.apply([payload])
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await table.status().subscribers > 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(await table.status().subscribers == 0, "the Watch went on with its writer stuck")
+        // Ended already, or failed above: cancelling ends it either way.
+        watch.cancel()
+        #expect(try await watch.value == .close)
     }
 }

@@ -159,11 +159,20 @@ struct AddressTableValueTests {
             })
         let pending = try #require(deferred.linksAwaitingReevaluation[2])
         #expect(pending.lastRemoval == nil)
+        // GetStatus's counts are those of the re-evaluation, before and after the removals.
+        var downOnly = immediate
+        _ = downOnly.apply([down[0]], changes: &ignored)
+        #expect(deferred.countsWithDeferredLinksReevaluated().bindable == downOnly.bindableCount)
+        #expect(deferred.countsWithDeferredLinksReevaluated().states == downOnly.stateCounts)
+        #expect(deferred.bindableCount != downOnly.bindableCount)
 
         changes = CollectedChanges()
         _ = deferred.apply(Array(down[1...]), deferringLinkReevaluation: true, changes: &changes)
         #expect(changes.changes.count == 2 && changes.changes.allSatisfy { $0.after == nil })
         #expect(try #require(deferred.linksAwaitingReevaluation[2]?.lastRemoval) >= pending.since)
+        _ = immediate.apply(down, changes: &ignored)
+        #expect(deferred.countsWithDeferredLinksReevaluated().bindable == immediate.bindableCount)
+        #expect(deferred.countsWithDeferredLinksReevaluated().states == immediate.stateCounts)
 
         changes = CollectedChanges()
         // IPv6 addresses the kernel did not delete (keep_addr_on_down): the link must be dumped.
@@ -175,7 +184,6 @@ struct AddressTableValueTests {
             changes.changes.allSatisfy {
                 $0.after?.family == .inet6 && $0.after?.reasons.contains(.linkDown) == true
             })
-        _ = immediate.apply(down, changes: &ignored)
         #expect(verdicts(deferred) == verdicts(immediate))
         #expect(deferred.bindableCount == immediate.bindableCount)
         #expect(deferred.stateCounts == immediate.stateCounts)

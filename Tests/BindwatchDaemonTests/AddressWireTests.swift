@@ -35,6 +35,27 @@ struct AddressWireTests {
     }
 
     @Test(
+        "a Watch event, written from fixed parts, is the message the field-by-field writer makes",
+        arguments: [TableEvent.Kind.added, .changed, .removed])
+    func watchEventLayout(kind: TableEvent.Kind) async throws {
+        let address = try #require(try await recordedAddresses().first { $0.peer != nil })
+        let generation: UInt64 = 18_446_744_073_709_551_615
+        let expected = VarlinkReply.message(continues: true) { json in
+            json.field("generation", generation)
+            json.key("event")
+            json.beginObject()
+            json.field("type", kind.rawValue)
+            json.field("generation", generation)
+            json.key("address")
+            address.write(to: &json)
+            json.endObject()
+        }
+        #expect(VarlinkReply.watchEvent(kind: kind, generation: generation, address: address.encoded) == expected)
+        let message = try JSONParser.parse(Array(expected.readableBytesView.dropLast()))
+        #expect(try Address(json: #require(message["parameters"]?["event"]?["address"])).id == address.id)
+    }
+
+    @Test(
         "a field that does not read as the interface says is named",
         arguments: [
             ("family", JSONValue.string("inet7"), "family"),

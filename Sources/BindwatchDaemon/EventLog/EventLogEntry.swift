@@ -36,15 +36,21 @@ enum EventLogEntry {
         case (_, let after?): (type, address) = (.changed, after)
         case (nil, nil): preconditionFailure("an event needs an address")
         }
-        var json = JSONWriter()
-        json.beginObject()
-        json.field("seq", sequence)
-        json.field("time", time)
-        json.field("type", type.rawValue)
-        json.key("id")
-        json.unescapedString { address.key.writeID(into: &$0) }
-        json.field("interface", address.interface)
-        json.key("address")
+        // Fixed parts in one copy each: a line per change.
+        var json = JSONWriter(reservingCapacity: (encodedAddress?.count ?? 384) + 128)
+        json.fixed(#"{"seq":"#)
+        json.integer(sequence)
+        json.fixed(#","time":"#)
+        json.string(time)
+        switch type {
+        case .added: json.fixed(#","type":"added","id":""#)
+        case .changed: json.fixed(#","type":"changed","id":""#)
+        case .removed: json.fixed(#","type":"removed","id":""#)
+        }
+        json.fixedContent { address.key.writeID(into: &$0) }
+        json.fixed(#"","interface":"#)
+        json.string(address.interface)
+        json.fixed(#","address":"#)
         if let encodedAddress { json.encoded(encodedAddress) } else { address.write(to: &json) }
         if type == .changed, let before, let after {
             json.key("changes")

@@ -17,8 +17,13 @@ struct VarlinkConnection {
     private struct Outbound: ReplySink {
         let channel: any Channel
         func send(_ message: ByteBuffer) async throws { try await channel.writeAndFlush(message) }
-        func write(_ buffer: ByteBuffer, completion: @escaping @Sendable () -> Void) {
-            channel.writeAndFlush(buffer).whenComplete { _ in completion() }
+        func write(_ buffer: ByteBuffer) {
+            channel.writeAndFlush(buffer, promise: nil)
+        }
+        /// Read on the channel's loop, where the table writes; 0 once the channel is closed.
+        var unwrittenBytes: Int {
+            guard channel.eventLoop.inEventLoop, let options = channel.syncOptions else { return 0 }
+            return (try? options.getOption(.bufferedWritableBytes)) ?? 0
         }
     }
 

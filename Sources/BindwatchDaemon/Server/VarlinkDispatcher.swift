@@ -198,9 +198,7 @@ struct VarlinkDispatcher: Sendable {
             var start = 0
             repeat {
                 let end = min(start + Self.addressesPerPart, snapshot.count)
-                sink.write(
-                    Self.snapshotPart(snapshot[start..<end], generation: generation, of: snapshot.count, true)
-                ) {}
+                sink.write(Self.snapshotPart(snapshot[start..<end], generation: generation, of: snapshot.count, true))
                 start = end
             } while start < snapshot.count
         }

@@ -14,7 +14,7 @@ struct Fanout: TableChangeSink {
     var subscriptions: [UInt64: Subscription] = [:]
     /// Each writing subscriber's encoded events of the batch being applied, written out as
     /// one buffer when the batch ends.
-    private var pendingBatches: [UInt64: (buffer: ByteBuffer, messages: Int)] = [:]
+    private var pendingBatches: [UInt64: ByteBuffer] = [:]
     /// Every change once the initial dump is in, unfiltered; nil when the log is off.
     var eventLog: EventLogWriter?
     /// The initial dump is in: the log records changes from here on.
@@ -107,14 +107,18 @@ struct Fanout: TableChangeSink {
             {
                 overflowed.append(subscription)
             } else if subscription.writer != nil, let encoded {
-                Self.append(encoded, to: &pendingBatches[subscription.id, default: (ByteBuffer(), 0)])
+                pendingBatches[subscription.id, default: ByteBuffer()].writeImmutableBuffer(encoded)
             }
         }
         for subscription in overflowed {
             remove(subscription)
             logger.warning(
                 "Dropped a subscriber that stopped reading",
-                metadata: ["subscription": "\(subscription.id)", "limitMessages": "\(subscriptionLimits.messages)"])
+                metadata: [
+                    "subscription": "\(subscription.id)", "limitMessages": "\(subscriptionLimits.messages)",
+                    "limitBytes":
+                        "\(max(subscriptionLimits.bytes, burstAllowance * Subscription.bytesPerAllowedMessage))",
+                ])
         }
     }
 
@@ -130,7 +134,7 @@ struct Fanout: TableChangeSink {
         batchTime = nil
         guard !pendingBatches.isEmpty else { return }
         for (id, batch) in pendingBatches {
-            subscriptions[id]?.write(batch: batch.buffer, messages: batch.messages)
+            subscriptions[id]?.write(batch: batch)
         }
         pendingBatches.removeAll(keepingCapacity: true)
     }
@@ -144,9 +148,4 @@ struct Fanout: TableChangeSink {
         return now
     }
 
-    /// One lookup of the subscriber's batch per event, not two.
-    private static func append(_ encoded: ByteBuffer, to batch: inout (buffer: ByteBuffer, messages: Int)) {
-        batch.buffer.writeImmutableBuffer(encoded)
-        batch.messages += 1
-    }
 }

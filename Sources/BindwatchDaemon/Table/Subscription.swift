@@ -9,7 +9,9 @@ import Synchronization
 ///
 /// Events reach the subscriber one of two ways. A `Watch` gives a `SubscriberWriter` (its
 /// connection): the table writes each batch's encoded events to it directly, on the thread that
-/// applied the batch, with one write per batch. In-process consumers (`Wait`, tests) read `items`.
+/// applied the batch, with one write per batch; its backlog is what the connection holds that
+/// the kernel has not taken yet, in bytes. In-process consumers (`Wait`, tests) read `items`;
+/// their backlog is what they have not consumed, in messages and bytes.
 public final class Subscription: Sendable {
     public struct Item: Sendable {
         public let event: TableEvent
@@ -19,6 +21,7 @@ public final class Subscription: Sendable {
     }
 
     public struct Limits: Sendable {
+        /// For in-process consumers; a `Watch` connection's backlog is counted in bytes only.
         public var messages: Int
         public var bytes: Int
         /// Messages allowed per address the table has held, when that is more than `messages`:
@@ -37,6 +40,8 @@ public final class Subscription: Sendable {
 
     private struct Backlog {
         var messages = 0
+        /// For a writer: the bytes of the batch being built plus what the connection held
+        /// unwritten after the last write.
         var bytes = 0
         var overflowed = false
     }
@@ -75,11 +80,12 @@ public final class Subscription: Sendable {
         let size = item.encoded?.readableBytes ?? 0
         let maximumMessages = max(limits.messages, burstAllowance)
         let maximumBytes = max(limits.bytes, burstAllowance * Self.bytesPerAllowedMessage)
+        let countsMessages = writer == nil
         let accepted = backlog.withLock { backlog -> Bool in
             guard !backlog.overflowed else { return false }
             backlog.messages += 1
             backlog.bytes += size
-            if backlog.messages > maximumMessages || backlog.bytes > maximumBytes {
+            if (countsMessages && backlog.messages > maximumMessages) || backlog.bytes > maximumBytes {
                 backlog.overflowed = true
                 return false
             }
@@ -94,16 +100,16 @@ public final class Subscription: Sendable {
         return accepted
     }
 
-    /// Writes one batch of encoded events (`messages` of them) to the writer; the backlog
-    /// shrinks once the write completes.
-    func write(batch: ByteBuffer, messages: Int) {
+    /// Writes one batch of encoded events to the writer; the backlog is then what the
+    /// connection could not hand the kernel. No completion per write: it cost a promise and a
+    /// callback per change.
+    func write(batch: ByteBuffer) {
         guard let writer else { return }
-        let bytes = batch.readableBytes
-        writer.write(batch) { [self] in
-            backlog.withLock {
-                $0.messages -= messages
-                $0.bytes -= bytes
-            }
+        writer.write(batch)
+        let unwritten = writer.unwrittenBytes
+        backlog.withLock {
+            $0.messages = 0
+            $0.bytes = unwritten
         }
     }
 
@@ -117,7 +123,10 @@ public final class Subscription: Sendable {
     }
 
     /// Bytes written for the subscriber that it has not read yet.
-    var backlogBytes: Int { backlog.withLock { $0.bytes } }
+    var backlogBytes: Int {
+        if let writer { return writer.unwrittenBytes }
+        return backlog.withLock { $0.bytes }
+    }
 
     /// True once the subscriber fell too far behind and the feed was ended.
     public var overflowed: Bool { backlog.withLock { $0.overflowed } }
@@ -128,6 +137,9 @@ public final class Subscription: Sendable {
 /// Where a `Watch` subscription's events go: its connection. Called on the table's executor;
 /// writes must reach the peer in the order they are made.
 public protocol SubscriberWriter: Sendable {
-    /// Queues `buffer` and flushes; `completion` runs once it is written (or failed to be).
-    func write(_ buffer: ByteBuffer, completion: @escaping @Sendable () -> Void)
+    /// Queues `buffer` and flushes.
+    func write(_ buffer: ByteBuffer)
+    /// Bytes written that the peer's socket has not taken yet: a peer that stops reading makes
+    /// them grow.
+    var unwrittenBytes: Int { get }
 }

@@ -36,6 +36,11 @@ public struct AddressStateCounts: Sendable, Equatable {
         counts[Self.offset(family) + Self.stateIndex(reasons)] += delta
     }
 
+    /// Adds every count of `other` (which may hold differences) to these.
+    mutating func add(_ other: AddressStateCounts) {
+        for index in counts.indices { counts[index] += other.counts[index] }
+    }
+
     private static func offset(_ family: AddressFamily) -> Int { family == .inet ? 0 : states.count }
 
     /// 0 for bindable, else 1 + the lowest reason bit: bit order is reporting order.

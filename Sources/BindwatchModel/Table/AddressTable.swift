@@ -78,6 +78,28 @@ public struct AddressTable: Sendable {
         /// When the kernel last removed one of its addresses; nil until it does (it first
         /// clears the link's routes, which takes a while with many addresses).
         package var lastRemoval: MonotonicInstant?
+        /// The policy's interface exclusion for the link (a rename or a new policy ends the
+        /// deferral).
+        package var interfaceExcluded: Bool
+        /// What re-evaluating the link's addresses will change in `bindableCount` and
+        /// `stateCounts`, kept as its addresses change: `GetStatus`, which monitoring polls
+        /// while the kernel deletes, answers without walking them.
+        package var pendingBindable = 0
+        package var pendingStates = AddressStateCounts()
+
+        package init(since: MonotonicInstant, interfaceExcluded: Bool) {
+            self.since = since
+            self.interfaceExcluded = interfaceExcluded
+        }
+
+        /// Counts one address (`sign` 1) or takes it back out (-1): its verdict now is
+        /// `current`, after the re-evaluation `reevaluated`.
+        mutating func count(from current: Reasons, to reevaluated: Reasons, family: AddressFamily, _ sign: Int) {
+            if current.isEmpty { pendingBindable -= sign }
+            if reevaluated.isEmpty { pendingBindable += sign }
+            pendingStates.add(current, family: family, -sign)
+            pendingStates.add(reevaluated, family: family, sign)
+        }
     }
 
     public init(policy: BindPolicy = BindPolicy()) {
@@ -256,7 +278,12 @@ public struct AddressTable: Sendable {
                     ofLink: message.ifindex, previousName: old.name, family: .inet, now: now, changes: &changes)
                 let hasIPv6 = links[message.ifindex]!.addresses.keys.contains { $0.local.family == .inet6 }
                 if hasIPv6 && linksAwaitingReevaluation[message.ifindex] == nil {
-                    linksAwaitingReevaluation[message.ifindex] = DeferredReevaluation(since: now)
+                    linksAwaitingReevaluation[message.ifindex] = DeferredReevaluation(
+                        since: now, interfaceExcluded: policy.isInterfaceExcluded(link.name))
+                    // Once here; `remember` and `forget` keep it as the addresses change.
+                    for (key, record) in links[message.ifindex]!.addresses {
+                        countPendingReevaluation(of: record, key, link: link, 1)
+                    }
                 }
             } else {
                 linksAwaitingReevaluation[message.ifindex] = nil
@@ -295,22 +322,27 @@ public struct AddressTable: Sendable {
     /// The bindable count and the states as they will be once the deferred links are
     /// re-evaluated, without re-evaluating them (which publishes an event per address): for
     /// `GetStatus`, which monitoring polls, during a link going down.
+    /// Constant time per deferred link: the differences are kept as the addresses change.
     package func countsWithDeferredLinksReevaluated() -> (bindable: Int, states: AddressStateCounts) {
         var bindable = bindableCount
         var states = stateCounts
-        for ifindex in linksAwaitingReevaluation.keys {
-            guard let entry = links[ifindex] else { continue }
-            let interfaceExcluded = policy.isInterfaceExcluded(entry.link.name)
-            for (key, record) in entry.addresses {
-                let reasons = reasons(of: record, key, link: entry.link, interfaceExcluded: interfaceExcluded)
-                guard reasons != record.reasons else { continue }
-                if record.reasons.isEmpty { bindable -= 1 }
-                if reasons.isEmpty { bindable += 1 }
-                states.add(record.reasons, family: key.local.family, -1)
-                states.add(reasons, family: key.local.family, 1)
-            }
+        for deferred in linksAwaitingReevaluation.values {
+            bindable += deferred.pendingBindable
+            states.add(deferred.pendingStates)
         }
         return (bindable, states)
+    }
+
+    /// Counts an address of a deferred link into what its re-evaluation will change (`sign`
+    /// 1), or takes it back out (-1); nothing for a link that is not deferred.
+    private mutating func countPendingReevaluation(
+        of record: AddressRecord, _ key: LinkAddressKey, link: Link, _ sign: Int
+    ) {
+        guard let interfaceExcluded = linksAwaitingReevaluation[link.index]?.interfaceExcluded else { return }
+        let reevaluated = reasons(of: record, key, link: link, interfaceExcluded: interfaceExcluded)
+        guard reevaluated != record.reasons else { return }
+        linksAwaitingReevaluation[link.index]?.count(
+            from: record.reasons, to: reevaluated, family: key.local.family, sign)
     }
 
     /// A rename, a state change or a new policy can change every address's interface or
@@ -407,6 +439,7 @@ public struct AddressTable: Sendable {
         if record.reasons.isEmpty { bindableCount += 1 }
         stateCounts.add(record.reasons, family: key.local.family, 1)
         entry.counts.count(record, family: key.local.family, adding: true)
+        if !linksAwaitingReevaluation.isEmpty { countPendingReevaluation(of: record, key, link: entry.link, 1) }
         changes.addressTouched(key.local)
     }
 
@@ -417,6 +450,7 @@ public struct AddressTable: Sendable {
         if record.reasons.isEmpty { bindableCount -= 1 }
         stateCounts.add(record.reasons, family: key.local.family, -1)
         entry.counts.count(record, family: key.local.family, adding: false)
+        if !linksAwaitingReevaluation.isEmpty { countPendingReevaluation(of: record, key, link: entry.link, -1) }
         changes.addressTouched(key.local)
     }
 

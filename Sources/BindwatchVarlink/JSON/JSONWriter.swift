@@ -83,6 +83,20 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// Appends fixed JSON as it is, unchecked: the punctuation and keys of a layout written
+    /// for every event, such as `,"prefixLength":`, in one copy instead of a key at a time.
+    /// `text` must leave the JSON expecting a value or a member: the next value gets no comma.
+    package mutating func fixed(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        needsComma = false
+    }
+
+    /// Appends bytes that `write` produces and that need no escaping, without quotes or comma:
+    /// the inside of a string that `fixed` opened and will close.
+    package mutating func fixedContent(_ write: (inout [UInt8]) -> Void) {
+        write(&bytes)
+    }
+
     /// An address's canonical text, written in place.
     public mutating func string(_ address: IPAddress) {
         unescapedString { address.writeText(into: &$0) }

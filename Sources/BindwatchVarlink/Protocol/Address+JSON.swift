@@ -1,33 +1,41 @@
 import BindwatchModel
 
 extension Address {
-    /// Writes the varlink `Address` type.
+    /// Writes the varlink `Address` type. Every event carries one, so its keys and punctuation
+    /// are written as fixed runs of bytes; the output is that of one `key`/value call per field.
     public func write(to json: inout JSONWriter) {
         json.beginObject()
-        json.key("id")
-        json.unescapedString { key.writeID(into: &$0) }
-        json.key("address")
-        json.string(address)
-        json.field("prefixLength", prefixLength)
-        json.field("family", family.name)
-        json.field("interface", interface)
-        json.field("ifindex", ifindex)
-        json.field("scope", scope.name)
-        json.field("type", type.rawValue)
-        json.key("flags")
+        json.fixed(#""id":""#)
+        json.fixedContent { key.writeID(into: &$0) }
+        json.fixed(#"","address":""#)
+        json.fixedContent { address.writeText(into: &$0) }
+        json.fixed(#"","prefixLength":"#)
+        json.integer(prefixLength)
+        json.fixed(#","family":"#)
+        json.string(family.name)
+        json.fixed(#","interface":"#)
+        json.string(interface)
+        json.fixed(#","ifindex":"#)
+        json.integer(ifindex)
+        json.fixed(#","scope":"#)
+        json.string(scope.name)
+        json.fixed(#","type":"#)
+        json.string(type.rawValue)
+        json.fixed(#","flags":"#)
         json.beginArray()
         flags.forEachName(family: family) { json.string($0) }
         json.endArray()
-        json.key("peer")
+        json.fixed(#","peer":"#)
         if let peer { json.string(peer) } else { json.null() }
-        json.key("label")
+        json.fixed(#","label":"#)
         if let label { json.string(label) } else { json.null() }
-        json.key("preferredLifetime")
+        json.fixed(#","preferredLifetime":"#)
         if let preferred = lifetimes?.preferred { json.integer(preferred) } else { json.null() }
-        json.key("validLifetime")
+        json.fixed(#","validLifetime":"#)
         if let valid = lifetimes?.valid { json.integer(valid) } else { json.null() }
-        json.field("bindable", isBindable)
-        json.key("reasons")
+        json.fixed(#","bindable":"#)
+        json.bool(isBindable)
+        json.fixed(#","reasons":"#)
         json.beginArray()
         reasons.forEachName { json.string($0) }
         json.endArray()

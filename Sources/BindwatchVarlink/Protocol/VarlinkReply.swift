@@ -56,15 +56,19 @@ public enum VarlinkReply {
     /// A Watch event reply around the address's JSON, which the table encodes once per change;
     /// the reply is shared by every subscriber that sees the change the same way.
     public static func watchEvent(kind: TableEvent.Kind, generation: UInt64, address: [UInt8]) -> ByteBuffer {
-        message(continues: true, expectedBytes: address.count + 96) { json in
-            json.field("generation", generation)
-            json.key("event")
-            json.beginObject()
-            json.field("type", kind.rawValue)
-            json.field("generation", generation)
-            json.key("address")
-            json.encoded(address)
-            json.endObject()
+        // As `message` writes it, with the fixed parts in one copy each: one per change.
+        var json = JSONWriter(reservingCapacity: address.count + 112)
+        json.fixed(#"{"parameters":{"generation":"#)
+        json.integer(generation)
+        switch kind {
+        case .added: json.fixed(#","event":{"type":"added","generation":"#)
+        case .changed: json.fixed(#","event":{"type":"changed","generation":"#)
+        case .removed: json.fixed(#","event":{"type":"removed","generation":"#)
         }
+        json.integer(generation)
+        json.fixed(#","address":"#)
+        json.encoded(address)
+        json.fixed(#"}},"continues":true}"#)
+        return terminated(json)
     }
 }

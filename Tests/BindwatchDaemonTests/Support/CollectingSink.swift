@@ -19,13 +19,13 @@ final class CollectingSink: ReplySink {
         messages.withLock { $0.append(String(buffer: message)) }
     }
     /// A Watch's writes: one or more NUL-terminated messages.
-    func write(_ buffer: ByteBuffer, completion: @escaping @Sendable () -> Void) {
+    var unwrittenBytes: Int { 0 }
+    func write(_ buffer: ByteBuffer) {
         let bytes = Array(buffer.readableBytesView)
         #expect(bytes.last == 0)
         for message in bytes.split(separator: 0) {
             messages.withLock { $0.append(String(decoding: message, as: UTF8.self)) }
         }
-        completion()
     }
     var replies: [JSONValue] {
         messages.withLock { $0 }.map { try! JSONParser.parse(Array($0.utf8)) }
