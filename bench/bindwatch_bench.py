@@ -476,8 +476,9 @@ def make_watchers(daemon: Daemon, workdir: Path) -> dict[str, Watcher]:
         "bindwatch": Watcher("bindwatch", [PYTHON, str(HELPERS / "bw_watch.py"), daemon.socket_path,
                                            "--subscribe-on-stdin"], workdir),
         # The latency test runs twice, each time with one bindwatch subscriber. Both connect now,
-        # one right after the other, and subscribe only when their pass starts. The daemon hands
-        # connections to its event loops in turn, so the two are served by different loops.
+        # one right after the other, and subscribe only when their pass starts. (The daemon once
+        # handed connections to two event loops in turn; it has one now, and the two passes
+        # differ only by chance.)
         "bindwatch_b": Watcher("bindwatch_b", [PYTHON, str(HELPERS / "bw_watch.py"), daemon.socket_path,
                                                "--subscribe-on-stdin"], workdir),
         "ip_monitor": Watcher("ip_monitor", [PYTHON, str(HELPERS / "ip_monitor_watch.py")], workdir),
@@ -535,7 +536,7 @@ def address(prefix: int, index: int) -> str:
 
 
 def combine_latency(first: dict, second: dict) -> dict:
-    """Two passes, one bindwatch subscriber on each of the daemon's event loops. The peers'
+    """Two passes, each with its own bindwatch subscriber. The peers'
     figures pool both passes; bindwatch is reported per pass, as the faster and the slower,
     each with its ratio to the peers of the same pass."""
     passes = [first, second]
@@ -1059,8 +1060,8 @@ class Bench:
                 result["memory"]["idle_addresses"] = get_status(daemon.socket_path)["addresses"]
             standby = watchers.pop("bindwatch_b")
             first = self.measure_latency(2 * round_index, watchers, daemon.pid)
-            # Second pass: the other connection, on the daemon's other event loop, subscribes
-            # and becomes the bindwatch watcher for the rest of the round.
+            # Second pass: the other connection subscribes and becomes the bindwatch watcher for
+            # the rest of the round.
             watchers["bindwatch"].stop()
             standby.name = "bindwatch"
             standby.subscribe()
@@ -1300,9 +1301,9 @@ def markdown(results: dict) -> str:
 
     # 1. latency
     if s("latency.bindwatch_slower.p50_us"):
-        # Two subscribers, on the daemon's two event loops: the target holds for any subscriber.
-        names = [("bindwatch_faster", "bindwatch, subscriber on the faster event loop"),
-                 ("bindwatch_slower", "bindwatch, subscriber on the slower event loop"),
+        # Two passes, each with its own subscriber: the target holds for the slower one.
+        names = [("bindwatch_faster", "bindwatch, faster pass"),
+                 ("bindwatch_slower", "bindwatch, slower pass"),
                  ("ip_monitor", "ip monitor"), ("pyroute2", "pyroute2")]
     else:
         names = [(name, LABELS[name]) for name in WATCHERS]

@@ -1,8 +1,8 @@
-import BindwatchNetlink
 import CBindwatchSystem
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SystemPackage
 
 /// Signals read from a signalfd on an event loop. ServiceLifecycle's signal handling runs on
 /// libdispatch, whose worker threads start with it and exit a few seconds later: a wake-up of
@@ -20,13 +20,20 @@ public final class SignalReader: Sendable {
     private let signalNumbers: [Int32]
     private let state: NIOLockedValueBox<State>
 
+    /// The signals could not be blocked or the signalfd not made.
+    public struct OpenError: Error, Sendable, CustomStringConvertible {
+        public let signalNumbers: [Int32]
+        public let errno: Errno
+        public var description: String { "signalfd(\(signalNumbers)): \(errno) (errno \(errno.rawValue))" }
+    }
+
     /// Must run before any other thread starts: every thread must keep these signals blocked.
-    public init(_ signalNumbers: [Int32]) throws(NetlinkError) {
+    public init(_ signalNumbers: [Int32]) throws(OpenError) {
         var descriptor: Int32 = -1
         let opened = signalNumbers.withUnsafeBufferPointer { numbers in
             bw_signal_open(numbers.baseAddress, Int32(numbers.count), &descriptor)
         }
-        guard opened == 0 else { throw NetlinkError("signalfd(\(signalNumbers))", result: Int(opened)) }
+        guard opened == 0 else { throw OpenError(signalNumbers: signalNumbers, errno: Errno(rawValue: -opened)) }
         self.signalNumbers = signalNumbers
         state = NIOLockedValueBox(State(descriptor: descriptor))
     }
