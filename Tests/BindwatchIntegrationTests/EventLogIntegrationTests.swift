@@ -14,7 +14,11 @@ extension IntegrationTests {
         ) async throws -> EventLogLines {
             let deadline = ContinuousClock.now + timeout
             while true {
-                let lines = try rotated ? EventLogLines(rotatedSet: path) : EventLogLines(file: path)
+                // The daemon may be writing: a last line without its newline is not torn yet.
+                let lines =
+                    try rotated
+                    ? EventLogLines(rotatedSet: path, cuttingPartialLine: true)
+                    : EventLogLines(file: path, cuttingPartialLine: true)
                 if condition(lines.events) { return lines }
                 if ContinuousClock.now > deadline {
                     let last = lines.events.suffix(3).map { "\($0["type"]?.text ?? "?") \($0["id"]?.text ?? "")" }
@@ -82,11 +86,12 @@ extension IntegrationTests {
                     $0.keys.contains { $0.hasSuffix("/192.0.2.250/24") }
                 }
                 // The files are renamed while the daemon writes: read the set until two reads
-                // agree and the marker's line is in.
-                var lines = try EventLogLines(rotatedSet: daemon.eventLogPath)
+                // agree and the marker's line is in. A line still being written is cut (and the
+                // marker's is the last); one torn anywhere else throws.
+                var lines = try EventLogLines(rotatedSet: daemon.eventLogPath, cuttingPartialLine: true)
                 while true {
                     try await Task.sleep(for: .milliseconds(200))
-                    let again = try EventLogLines(rotatedSet: daemon.eventLogPath)
+                    let again = try EventLogLines(rotatedSet: daemon.eventLogPath, cuttingPartialLine: true)
                     let hasMarker = again.events.contains { ($0["id"]?.text ?? "").hasSuffix("/192.0.2.250/24") }
                     if again.sequences == lines.sequences && hasMarker { break }
                     lines = again

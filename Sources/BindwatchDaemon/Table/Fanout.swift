@@ -150,5 +150,4 @@ struct Fanout: TableChangeSink {
         batchTime = now
         return now
     }
-
 }

@@ -12,11 +12,15 @@ struct EventLogLines {
 
     var events: [[String: JSONValue]]
 
-    init(file path: String) throws {
-        try self.init(data: FileManager.default.contents(atPath: path) ?? Data(), name: path)
+    /// `cuttingPartialLine`: for a log the daemon may be writing to (see below).
+    init(file path: String, cuttingPartialLine: Bool = false) throws {
+        try self.init(
+            data: FileManager.default.contents(atPath: path) ?? Data(), name: path,
+            cuttingPartialLine: cuttingPartialLine)
     }
 
-    /// `cuttingPartialLine`: ignore a last line without its newline (one being written).
+    /// `cuttingPartialLine`: ignore a last line without its newline (one being written: a
+    /// reader can see part of a `write()` that is still copying a batch into the file).
     init(data: Data, name path: String = "log", cuttingPartialLine: Bool = false) throws {
         var data = data
         if cuttingPartialLine, let end = data.lastIndex(of: UInt8(ascii: "\n")) {
@@ -39,15 +43,18 @@ struct EventLogLines {
             }
     }
 
-    /// The live file and its rotated files, oldest first.
-    init(rotatedSet path: String) throws {
+    /// The live file and its rotated files, oldest first. `cuttingPartialLine` applies to the
+    /// live file only: a rotated one is complete.
+    init(rotatedSet path: String, cuttingPartialLine: Bool = false) throws {
         var files = [path]
         var number = 1
         while FileManager.default.fileExists(atPath: "\(path).\(number)") {
             files.insert("\(path).\(number)", at: 0)
             number += 1
         }
-        events = try files.flatMap { try EventLogLines(file: $0).events }
+        events = try files.flatMap {
+            try EventLogLines(file: $0, cuttingPartialLine: cuttingPartialLine && $0 == path).events
+        }
     }
 
     var sequences: [Int] {
