@@ -5,8 +5,9 @@ import PackageDescription
 // and relative relocations packed as DT_RELR (glibc 2.36, Debian 12): 11 KB where gold wrote
 // 1.2–1.3 MB of .rela.dyn, which the loader read at every start. The static Swift runtime's
 // link flags export every symbol (`-export-dynamic`): 1.5 MB of dynamic symbols that the loader
-// searches first for every symbol the shared libraries need, and keeps resident (1.3–2 MiB of
-// an idle daemon). Nothing loads plugins into these binaries, so they export none.
+// searches first for every symbol the shared libraries need, and keeps resident (1.2–1.6 MiB
+// of an idle daemon, measured by hand). Nothing loads plugins into these binaries, so they
+// export none.
 let releaseLinking: [LinkerSetting] = [
     .unsafeFlags(
         [

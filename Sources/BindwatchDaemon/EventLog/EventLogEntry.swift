@@ -43,12 +43,12 @@ enum EventLogEntry {
         json.fixed(#","time":"#)
         json.string(time)
         switch type {
-        case .added: json.fixed(#","type":"added","id":""#)
-        case .changed: json.fixed(#","type":"changed","id":""#)
-        case .removed: json.fixed(#","type":"removed","id":""#)
+        case .added: json.fixed(#","type":"added","id":"#)
+        case .changed: json.fixed(#","type":"changed","id":"#)
+        case .removed: json.fixed(#","type":"removed","id":"#)
         }
-        json.fixedContent { address.key.writeID(into: &$0) }
-        json.fixed(#"","interface":"#)
+        json.unescapedString { address.key.writeID(into: &$0) }
+        json.fixed(#","interface":"#)
         json.string(address.interface)
         json.fixed(#","address":"#)
         if let encodedAddress { json.encoded(encodedAddress) } else { address.write(to: &json) }

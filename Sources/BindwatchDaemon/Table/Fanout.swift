@@ -116,8 +116,7 @@ struct Fanout: TableChangeSink {
                 "Dropped a subscriber that stopped reading",
                 metadata: [
                     "subscription": "\(subscription.id)", "limitMessages": "\(subscriptionLimits.messages)",
-                    "limitBytes":
-                        "\(max(subscriptionLimits.bytes, burstAllowance * Subscription.bytesPerAllowedMessage))",
+                    "limitBytes": "\(subscriptionLimits.maximumBytes(burstAllowance: burstAllowance))",
                 ])
         }
     }

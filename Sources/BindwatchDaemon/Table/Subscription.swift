@@ -36,6 +36,10 @@ public final class Subscription: Sendable {
         }
 
         public static let standard = Limits(messages: 65_536, bytes: 32 * 1024 * 1024)
+
+        /// The backlog allowed in bytes, raised to `burstAllowance` messages of up to 1 KiB
+        /// (an encoded address event is under that).
+        func maximumBytes(burstAllowance: Int) -> Int { max(bytes, burstAllowance * 1024) }
     }
 
     private struct Backlog {
@@ -69,9 +73,6 @@ public final class Subscription: Sendable {
         if writer != nil { continuation.finish() }
     }
 
-    /// Bytes allowed per message of `burstAllowance`: an encoded address event is under 1 KiB.
-    static let bytesPerAllowedMessage = 1024
-
     /// Counts an item into the backlog; returns false, and ends the feed, once the backlog
     /// passes the limits. `burstAllowance` (see `Limits.perAddress`) raises them to that many
     /// messages. For a writer, the table then appends the item to the subscriber's batch; for
@@ -79,7 +80,7 @@ public final class Subscription: Sendable {
     func enqueue(_ item: Item, burstAllowance: Int = 0) -> Bool {
         let size = item.encoded?.readableBytes ?? 0
         let maximumMessages = max(limits.messages, burstAllowance)
-        let maximumBytes = max(limits.bytes, burstAllowance * Self.bytesPerAllowedMessage)
+        let maximumBytes = limits.maximumBytes(burstAllowance: burstAllowance)
         let countsMessages = writer == nil
         let accepted = backlog.withLock { backlog -> Bool in
             guard !backlog.overflowed else { return false }

@@ -91,12 +91,6 @@ public struct JSONWriter {
         needsComma = false
     }
 
-    /// Appends bytes that `write` produces and that need no escaping, without quotes or comma:
-    /// the inside of a string that `fixed` opened and will close.
-    package mutating func fixedContent(_ write: (inout [UInt8]) -> Void) {
-        write(&bytes)
-    }
-
     /// An address's canonical text, written in place.
     public mutating func string(_ address: IPAddress) {
         unescapedString { address.writeText(into: &$0) }

@@ -5,11 +5,11 @@ extension Address {
     /// are written as fixed runs of bytes; the output is that of one `key`/value call per field.
     public func write(to json: inout JSONWriter) {
         json.beginObject()
-        json.fixed(#""id":""#)
-        json.fixedContent { key.writeID(into: &$0) }
-        json.fixed(#"","address":""#)
-        json.fixedContent { address.writeText(into: &$0) }
-        json.fixed(#"","prefixLength":"#)
+        json.fixed(#""id":"#)
+        json.unescapedString { key.writeID(into: &$0) }
+        json.fixed(#","address":"#)
+        json.string(address)
+        json.fixed(#","prefixLength":"#)
         json.integer(prefixLength)
         json.fixed(#","family":"#)
         json.string(family.name)
