@@ -47,7 +47,7 @@ enum LinkDownBenchmark {
         defer { for suffix in ["", ".1", ".2", ".3", ".4", ".5"] { unlink(path + suffix) } }
         let table = LiveTable(
             eventLog: EventLogConfiguration(path: path), logger: Logger(label: "benchmark"),
-            eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
+            eventEncoder: VarlinkReply.writeWatchEvent(kind:generation:address:into:))
         _ = await table.apply([link(up: true)])
         var batch: [NetlinkMessage.Payload] = []
         for index in 0..<addresses {

@@ -52,7 +52,8 @@ struct TableBenchmark {
     /// 2,000 single events (a DAD completion each) in rounds of 200.
     static func measure(size: Int) async -> (apply: [UInt64], list: UInt64) {
         let table = LiveTable(
-            logger: Logger(label: "benchmark"), eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
+            logger: Logger(label: "benchmark"),
+            eventEncoder: VarlinkReply.writeWatchEvent(kind:generation:address:into:))
         _ = await table.apply([
             .link(
                 LinkMessage(

@@ -11,13 +11,23 @@ extension NetlinkMessage {
     /// Decodes every message in a datagram as received from the kernel.
     public static func decode(datagram: UnsafeRawBufferPointer) -> Datagram {
         var messages: [NetlinkMessage] = []
+        let isFramingBroken = forEachMessage(in: datagram) { messages.append($0) }
+        return Datagram(messages: messages, isFramingBroken: isFramingBroken)
+    }
+
+    /// Decodes the datagram's messages one at a time, in order, without collecting them: the
+    /// daemon reads one datagram per change. Returns true when the framing broke part-way
+    /// (the rest is dropped).
+    public static func forEachMessage(
+        in datagram: UnsafeRawBufferPointer, _ body: (NetlinkMessage) -> Void
+    ) -> Bool {
         var offset = 0
         var message = bw_message()
         while true {
             let status = bw_message_next(datagram.baseAddress, datagram.count, &offset, &message)
-            if status == 0 { return Datagram(messages: messages, isFramingBroken: false) }
-            if status < 0 { return Datagram(messages: messages, isFramingBroken: true) }
-            messages.append(NetlinkMessage(message))
+            if status == 0 { return false }
+            if status < 0 { return true }
+            body(NetlinkMessage(message))
         }
     }
 

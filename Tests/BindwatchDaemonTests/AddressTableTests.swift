@@ -14,7 +14,7 @@ struct AddressTableTests {
     private func makeTable(policy: BindPolicy = BindPolicy()) async throws -> LiveTable {
         let table = LiveTable(
             policy: policy, logger: Logger(label: "test"),
-            eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
+            eventEncoder: VarlinkReply.writeWatchEvent(kind:generation:address:into:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         return table
     }
@@ -288,7 +288,7 @@ struct AddressTableTests {
     func slowSubscriber() async throws {
         let table = LiveTable(
             subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: 0), logger: Logger(label: "test"),
-            eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
+            eventEncoder: VarlinkReply.writeWatchEvent(kind:generation:address:into:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         let slow = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: true).subscription
         let reading = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: true).subscription
@@ -319,7 +319,7 @@ struct AddressTableTests {
     func linkDownBurst(perAddress: Int, dropped: Bool) async throws {
         let table = LiveTable(
             subscriptionLimits: .init(messages: 3, bytes: 1 << 20, perAddress: perAddress),
-            logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
+            logger: Logger(label: "test"), eventEncoder: VarlinkReply.writeWatchEvent(kind:generation:address:into:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
         let subscription = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: true)
@@ -381,7 +381,7 @@ struct StalledWatchTests {
         // 400 bytes each, so a stuck writer passes 2 KiB within the first ten.
         let table = LiveTable(
             subscriptionLimits: .init(messages: 3, bytes: 2048, perAddress: 0), logger: Logger(label: "test"),
-            eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
+            eventEncoder: VarlinkReply.writeWatchEvent(kind:generation:address:into:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         await table.markReady()
         let dispatcher = VarlinkDispatcher(table: table, statistics: ServerStatistics(), startedAt: .now())

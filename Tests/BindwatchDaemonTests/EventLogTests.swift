@@ -95,8 +95,12 @@ struct EventLogTests {
         }
     }
 
-    @Test("rotation keeps `keep` files, each under maxBytes, and loses or repeats no seq")
-    func rotation() async throws {
+    /// A batch of lines (the daemon writes one per batch of kernel messages) may fill the live
+    /// file midway: the lines before go to it, the rest start the next one.
+    @Test(
+        "rotation keeps `keep` files, each under maxBytes, and loses or repeats no seq",
+        arguments: [1, 10])
+    func rotation(linesPerBatch: Int) async throws {
         try await withDirectory { directory in
             let path = "\(directory)/events.jsonl"
             let configuration = EventLogConfiguration(path: path, maxBytes: 4096, keep: 3)
@@ -104,7 +108,7 @@ struct EventLogTests {
             for _ in 0..<500 {
                 let line = #"{"seq":\#(writer.nextSequence()),"padding":"\#(String(repeating: "x", count: 60))"}"#
                 writer.append(Array(line.utf8))
-                writer.flush()
+                if writer.lastSequence % UInt64(linesPerBatch) == 0 { writer.flush() }
             }
             writer.close()
             #expect(!FileManager.default.fileExists(atPath: "\(path).4"))

@@ -38,7 +38,7 @@ struct LargeTableTests {
     @Test("the table holds them; List without more is TooLarge, with more it streams them under 16 MiB")
     func largeTable() async throws {
         let table = LiveTable(
-            logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
+            logger: Logger(label: "test"), eventEncoder: VarlinkReply.writeWatchEvent(kind:generation:address:into:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         let payloads = try Self.messages()
         for start in stride(from: 0, to: payloads.count, by: 1000) {

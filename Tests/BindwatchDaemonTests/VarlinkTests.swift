@@ -98,7 +98,7 @@ struct VarlinkTests {
         _ method: String, _ parameters: [String: JSONValue] = [:], more: Bool = false, uid: UInt32 = 0
     ) async throws -> [JSONValue] {
         let table = LiveTable(
-            logger: Logger(label: "test"), eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
+            logger: Logger(label: "test"), eventEncoder: VarlinkReply.writeWatchEvent(kind:generation:address:into:))
         _ = await table.apply(try RecordedMessages("dump-links").payloads)
         _ = await table.apply(try RecordedMessages("dump-addresses").payloads)
         await table.markReady()

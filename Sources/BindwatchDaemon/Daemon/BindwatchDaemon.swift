@@ -39,7 +39,7 @@ public enum BindwatchDaemon {
 
         let table = LiveTable(
             policy: settings.policy, eventLog: settings.eventLog, logger: logger,
-            eventEncoder: VarlinkReply.watchEvent(kind:generation:address:))
+            eventEncoder: VarlinkReply.writeWatchEvent(kind:generation:address:into:))
         let monitor = try NetlinkMonitor(
             table: table,
             // systemd sized a passed socket's buffer (ReceiveBuffer=); see NetlinkMonitor.run.

@@ -22,12 +22,14 @@ enum EventLogEntry {
         var bindable: Int
     }
 
-    /// One table change: `before` nil for an address the kernel added, `after` nil for one it
-    /// deleted. Remaining lifetimes are not compared: they change every second.
-    /// `encodedAddress`: `after ?? before` as JSON, if the caller has it already.
-    static func addressEvent(
-        sequence: UInt64, time: String, before: Address?, after: Address?, encodedAddress: [UInt8]? = nil
-    ) -> [UInt8] {
+    /// One table change, written at the end of `line`: `before` nil for an address the kernel
+    /// added, `after` nil for one it deleted. Remaining lifetimes are not compared: they change
+    /// every second. `encodedAddress` is `after ?? before` as JSON (`Address.write`), which the
+    /// line carries, and whose id it repeats.
+    static func writeAddressEvent(
+        into line: inout [UInt8], sequence: UInt64, time: String, before: Address?, after: Address?,
+        encodedAddress: [UInt8]
+    ) {
         let type: AddressEventType
         let address: Address
         switch (before, after) {
@@ -37,29 +39,30 @@ enum EventLogEntry {
         case (nil, nil): preconditionFailure("an event needs an address")
         }
         // Fixed parts in one copy each: a line per change.
-        var json = JSONWriter(reservingCapacity: (encodedAddress?.count ?? 384) + 128)
-        json.fixed(#"{"seq":"#)
-        json.integer(sequence)
-        json.fixed(#","time":"#)
-        json.string(time)
-        switch type {
-        case .added: json.fixed(#","type":"added","id":"#)
-        case .changed: json.fixed(#","type":"changed","id":"#)
-        case .removed: json.fixed(#","type":"removed","id":"#)
-        }
-        json.unescapedString { address.key.writeID(into: &$0) }
-        json.fixed(#","interface":"#)
-        json.string(address.interface)
-        json.fixed(#","address":"#)
-        if let encodedAddress { json.encoded(encodedAddress) } else { address.write(to: &json) }
-        if type == .changed, let before, let after {
-            json.key("changes")
-            json.beginObject()
-            writeChanges(from: before, to: after, into: &json)
+        JSONWriter.appending(to: &line) { json in
+            json.fixed(#"{"seq":"#)
+            json.integer(sequence)
+            json.fixed(#","time":"#)
+            json.string(time)
+            switch type {
+            case .added: json.fixed(#","type":"added","id":"#)
+            case .changed: json.fixed(#","type":"changed","id":"#)
+            case .removed: json.fixed(#","type":"removed","id":"#)
+            }
+            let id = Address.idText(inEncoded: encodedAddress)
+            json.unescapedString { $0.append(contentsOf: encodedAddress[id]) }
+            json.fixed(#","interface":"#)
+            json.string(address.interface)
+            json.fixed(#","address":"#)
+            json.encoded(encodedAddress)
+            if type == .changed, let before, let after {
+                json.key("changes")
+                json.beginObject()
+                writeChanges(from: before, to: after, into: &json)
+                json.endObject()
+            }
             json.endObject()
         }
-        json.endObject()
-        return json.bytes
     }
 
     static func daemonEvent(

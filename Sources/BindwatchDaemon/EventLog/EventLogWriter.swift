@@ -53,14 +53,25 @@ final class EventLogWriter {
 
     /// Queues one line (without its newline); `flush` writes it.
     func append(_ line: [UInt8]) {
+        appendLine { $0.append(contentsOf: line) }
+    }
+
+    /// Queues the line that `write` appends (without its newline) to the batch, in place: a
+    /// line per change, with no array of its own.
+    func appendLine(_ write: (inout [UInt8]) -> Void) {
+        let start = pending.count
+        write(&pending)
         if configuration.maxBytes > 0 {
-            let queued = size + Int64(pending.count)
-            if queued > 0 && queued + Int64(line.count) + 1 > Int64(configuration.maxBytes) {
+            let queued = size + Int64(start)
+            if queued > 0 && queued + Int64(pending.count - start) + 1 > Int64(configuration.maxBytes) {
+                // The lines before it fill the live file; the line starts the next one.
+                let line = Array(pending[start...])
+                pending.removeSubrange(start...)
                 flush()
                 rotate()
+                pending.append(contentsOf: line)
             }
         }
-        pending.append(contentsOf: line)
         pending.append(UInt8(ascii: "\n"))
         pendingLines += 1
         if pending.count >= Self.flushThreshold { flush() }

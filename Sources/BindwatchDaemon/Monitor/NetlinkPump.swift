@@ -36,6 +36,8 @@ final class NetlinkPump: @unchecked Sendable {
     /// Datagrams read and applied per wake-up before the batch is written out: a link going
     /// down with many addresses queues thousands at once.
     static let datagramsPerWakeUp = 64
+    /// Payloads kept room for between batches: a batch of events (one each) fits.
+    static let keptPendingCapacity = datagramsPerWakeUp * 4
     /// A link that went down is re-evaluated once the kernel has stopped deleting its
     /// addresses for this long (nanoseconds)...
     static let linkReevaluationQuiet: UInt64 = 20_000_000
@@ -48,7 +50,10 @@ final class NetlinkPump: @unchecked Sendable {
     private let logger: Logger
 
     private var state: DumpScheduler
-    /// The payloads of the datagram being handled, kept between datagrams for its capacity.
+    /// The payloads of the batch's datagrams, not yet applied: the table takes them in one call
+    /// per batch (a call per datagram cost a twentieth of a link going down), and before
+    /// anything that depends on them (the end of a dump, a resync, a lost event). Kept for its
+    /// capacity.
     private var pending: [NetlinkMessage.Payload] = []
     private var reportedProgress = DumpProgress()
     private var channel: (any Channel)?
@@ -178,8 +183,7 @@ final class NetlinkPump: @unchecked Sendable {
             // read() cut a longer datagram: what it held past the buffer is lost.
             eventsLost("A netlink datagram did not fit the buffer; resyncing")
         }
-        let datagram = buffer.withUnsafeReadableBytes { NetlinkMessage.decode(datagram: $0) }
-        handle(datagram)
+        buffer.withUnsafeReadableBytes { handle(datagram: $0) }
         readQueued(limit: Self.datagramsPerWakeUp - 1)
         endBatch()
         afterInput()
@@ -191,7 +195,7 @@ final class NetlinkPump: @unchecked Sendable {
         let reception = try socket.receive(into: receiveBuffer, wait: false)
         // Connected to the kernel, so the sender is always 0; checked all the same.
         if case .datagram(let count, sender: 0) = reception {
-            handle(NetlinkMessage.decode(datagram: UnsafeRawBufferPointer(rebasing: receiveBuffer[..<count])))
+            handle(datagram: UnsafeRawBufferPointer(rebasing: receiveBuffer[..<count]))
         }
         return reception
     }
@@ -228,6 +232,7 @@ final class NetlinkPump: @unchecked Sendable {
     /// Writes out what the batch changed, asks for the link dumps the table needs, and looks
     /// at deferred links later.
     private func endBatch() {
+        flushPending()
         let (deferredLinks, linksToDump) = table.assumeIsolated { table in
             table.endBatch()
             return (table.deferredLinkCount, table.takeLinksToDump())
@@ -300,6 +305,8 @@ final class NetlinkPump: @unchecked Sendable {
     }
 
     private func eventsLost(_ message: Logger.Message) {
+        // What came before the loss is applied before the resync that it starts.
+        flushPending()
         logger.warning(message)
         table.assumeIsolated { $0.eventsLost() }
         state.requestFullResync()
@@ -313,6 +320,8 @@ final class NetlinkPump: @unchecked Sendable {
 
     /// Starts the next dump, schedules a retry, and tells settled waits how far dumps got.
     private func afterInput() {
+        // A resync's sweep must not count earlier messages as confirmed by it.
+        flushPending()
         startNextDump()
         if let delay = state.takeScheduledRetry() {
             retry?.cancel()
@@ -331,33 +340,37 @@ final class NetlinkPump: @unchecked Sendable {
         }
     }
 
-    private func handle(_ datagram: NetlinkMessage.Datagram) {
-        if datagram.isFramingBroken {
-            // The rest of the datagram cannot be read: whatever it held is lost.
+    private func handle(datagram: UnsafeRawBufferPointer) {
+        let isFramingBroken = NetlinkMessage.forEachMessage(in: datagram) { message in
+            handle(message)
+        }
+        if isFramingBroken {
+            // The rest of the datagram cannot be read: whatever it held is lost. What came
+            // before the break is applied before the resync starts.
             eventsLost("Dropped the rest of a netlink datagram with broken framing")
         }
-        for message in datagram.messages {
-            guard state.isReplyToCurrentDump(message.header) else {
-                if case .prefix(let prefix) = message.payload, prefix.ifindex > 0 {
-                    // The SLAAC address for this prefix exists now, tentative or optimistic, unannounced.
-                    state.requestLinkDump(ifindex: prefix.ifindex)
-                }
-                pending.append(message.payload)
-                continue
+    }
+
+    private func handle(_ message: NetlinkMessage) {
+        guard state.isReplyToCurrentDump(message.header) else {
+            if case .prefix(let prefix) = message.payload, prefix.ifindex > 0 {
+                // The SLAAC address for this prefix exists now, tentative or optimistic, unannounced.
+                state.requestLinkDump(ifindex: prefix.ifindex)
             }
-            if message.header.isDumpInterrupted { state.markCurrentDumpInterrupted() }
-            switch message.payload {
-            case .done:
-                flushPending()
-                finishCurrentDump(error: nil)
-            case .error(let code):
-                flushPending()
-                finishCurrentDump(error: code == 0 ? nil : code)
-            default:
-                pending.append(message.payload)
-            }
+            pending.append(message.payload)
+            return
         }
-        flushPending()
+        if message.header.isDumpInterrupted { state.markCurrentDumpInterrupted() }
+        switch message.payload {
+        case .done:
+            flushPending()
+            finishCurrentDump(error: nil)
+        case .error(let code):
+            flushPending()
+            finishCurrentDump(error: code == 0 ? nil : code)
+        default:
+            pending.append(message.payload)
+        }
     }
 
     private func flushPending() {
@@ -365,7 +378,8 @@ final class NetlinkPump: @unchecked Sendable {
         let (outcome, generation) = table.assumeIsolated { table in
             (table.apply(pending, deferringLinkReevaluation: true, endingBatch: false), table.generation)
         }
-        pending.removeAll(keepingCapacity: true)
+        // A dump's batch holds thousands: memory held from then on, for nothing.
+        pending.removeAll(keepingCapacity: pending.count <= Self.keptPendingCapacity)
         for ifindex in outcome.linksCameUp { state.requestLinkDump(ifindex: ifindex) }
         if trim == nil && generation &- trimmedAtGeneration >= Self.largeBatchChanges {
             scheduleTrim(seenGeneration: generation, wait: 0)

@@ -21,6 +21,11 @@ struct Fanout: TableChangeSink {
     var isLogging = false
     /// See `batchTimestamp()`.
     private var batchTime: String?
+    /// Kept for their capacity: the address of the change being published as JSON, and its
+    /// event for subscribers by kind (added, changed, removed). The buffers a change's lines and
+    /// events are written to, with no allocation per change.
+    private var addressScratch: [UInt8] = []
+    private var eventScratch: [[UInt8]] = [[], [], []]
     /// The most addresses the table has held: subscriber backlogs allow a change to each of
     /// them (`Subscription.Limits.perAddress`).
     var largestAddressCount = 0
@@ -56,59 +61,53 @@ struct Fanout: TableChangeSink {
     }
 
     mutating func tableChanged(before: Address?, after: Address?, generation: UInt64) {
-        // Every line and event of this change shows `after ?? before`: encode it once.
-        var encodedAddress: [UInt8]?
-        func addressJSON() -> [UInt8] {
-            if let encodedAddress { return encodedAddress }
-            let encoded = (after ?? before)!.encoded
-            encodedAddress = encoded
-            return encoded
-        }
+        // Every line and event of this change shows `after ?? before`: encode it once, into
+        // space kept for it, and each kind of event around it at most once.
+        let address = (after ?? before)!
+        var isAddressEncoded = false
+        var encodedKinds: UInt8 = 0
         if isLogging, let eventLog {
-            eventLog.append(
-                EventLogEntry.addressEvent(
-                    sequence: eventLog.nextSequence(), time: batchTimestamp(), before: before, after: after,
-                    encodedAddress: addressJSON()))
+            encodeAddress(address, &isAddressEncoded)
+            let encodedAddress = addressScratch
+            let sequence = eventLog.nextSequence()
+            let time = batchTimestamp()
+            eventLog.appendLine { line in
+                EventLogEntry.writeAddressEvent(
+                    into: &line, sequence: sequence, time: time, before: before, after: after,
+                    encodedAddress: encodedAddress)
+            }
         }
         guard !subscriptions.isEmpty else { return }
 
-        // Each kind of event is encoded once and shared by every subscriber that sees it.
-        var encodedAdded: ByteBuffer?
-        var encodedChanged: ByteBuffer?
-        var encodedRemoved: ByteBuffer?
         var overflowed: [Subscription] = []
         let burstAllowance = subscriptionLimits.perAddress * largestAddressCount
         for subscription in subscriptions.values {
             let filter = subscription.filter
             let wasVisible = before.map(filter.matches) ?? false
             let isVisible = after.map(filter.matches) ?? false
-            let event: TableEvent
+            let kind: TableEvent.Kind
             switch (wasVisible, isVisible) {
             case (false, false): continue
-            case (false, true): event = TableEvent(kind: .added, generation: generation, address: after!)
-            case (true, false): event = TableEvent(kind: .removed, generation: generation, address: after ?? before!)
-            case (true, true): event = TableEvent(kind: .changed, generation: generation, address: after!)
+            case (false, true): kind = .added
+            case (true, false): kind = .removed
+            case (true, true): kind = .changed
             }
-            var encoded: ByteBuffer?
-            if subscription.wantsEncoding, let eventEncoder {
-                switch event.kind {
-                case .added:
-                    if encodedAdded == nil { encodedAdded = eventEncoder(.added, generation, addressJSON()) }
-                    encoded = encodedAdded
-                case .changed:
-                    if encodedChanged == nil { encodedChanged = eventEncoder(.changed, generation, addressJSON()) }
-                    encoded = encodedChanged
-                case .removed:
-                    if encodedRemoved == nil { encodedRemoved = eventEncoder(.removed, generation, addressJSON()) }
-                    encoded = encodedRemoved
-                }
+            let encoded =
+                subscription.wantsEncoding
+                ? encodedEvent(kind, generation: generation, address, &isAddressEncoded, &encodedKinds) : nil
+            let accepted: Bool
+            if subscription.writer != nil {
+                // Straight into its batch: no event value and no buffer of its own.
+                guard let encoded else { continue }
+                accepted = subscription.accept(bytes: encoded.count, burstAllowance: burstAllowance)
+                if accepted { pendingBatches[subscription.id, default: ByteBuffer()].writeBytes(encoded) }
+            } else {
+                let event = TableEvent(kind: kind, generation: generation, address: address)
+                accepted = subscription.enqueue(
+                    Subscription.Item(event: event, encoded: encoded.map { ByteBuffer(bytes: $0) }),
+                    burstAllowance: burstAllowance)
             }
-            if !subscription.enqueue(Subscription.Item(event: event, encoded: encoded), burstAllowance: burstAllowance)
-            {
-                overflowed.append(subscription)
-            } else if subscription.writer != nil, let encoded {
-                pendingBatches[subscription.id, default: ByteBuffer()].writeImmutableBuffer(encoded)
-            }
+            if !accepted { overflowed.append(subscription) }
         }
         for subscription in overflowed {
             remove(subscription)
@@ -119,6 +118,37 @@ struct Fanout: TableChangeSink {
                     "limitBytes": "\(subscriptionLimits.maximumBytes(burstAllowance: burstAllowance))",
                 ])
         }
+    }
+
+    /// Writes the change's address into `addressScratch`, once per change.
+    private mutating func encodeAddress(_ address: Address, _ isEncoded: inout Bool) {
+        guard !isEncoded else { return }
+        isEncoded = true
+        addressScratch.removeAll(keepingCapacity: true)
+        JSONWriter.appending(to: &addressScratch) { address.write(to: &$0) }
+    }
+
+    /// The change's event of `kind` as a subscriber reads it, encoded once per change and kind
+    /// into space kept for that kind; nil without an encoder.
+    private mutating func encodedEvent(
+        _ kind: TableEvent.Kind, generation: UInt64, _ address: Address, _ isAddressEncoded: inout Bool,
+        _ encodedKinds: inout UInt8
+    ) -> [UInt8]? {
+        guard let eventEncoder else { return nil }
+        let index: Int
+        switch kind {
+        case .added: index = 0
+        case .changed: index = 1
+        case .removed: index = 2
+        }
+        let bit: UInt8 = 1 << index
+        if encodedKinds & bit == 0 {
+            encodedKinds |= bit
+            encodeAddress(address, &isAddressEncoded)
+            eventScratch[index].removeAll(keepingCapacity: true)
+            eventEncoder(kind, generation, addressScratch, &eventScratch[index])
+        }
+        return eventScratch[index]
     }
 
     mutating func remove(_ subscription: Subscription) {

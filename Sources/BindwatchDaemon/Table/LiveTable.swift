@@ -16,10 +16,12 @@ import NIOPosix
 /// clients on that same loop, so a kernel message is applied, encoded and written to each
 /// subscriber's socket in one pass, on one thread (`assumeIsolated` from the loop's handlers).
 public actor LiveTable {
-    /// Encodes a subscriber's event around the address's JSON, which the table writes once per
-    /// change for the event log and every subscriber.
+    /// Appends a subscriber's event, encoded around the address's JSON (which the table writes
+    /// once per change for the event log and every subscriber), to `output`.
     public typealias EventEncoder =
-        @Sendable (_ kind: TableEvent.Kind, _ generation: UInt64, _ address: [UInt8]) -> ByteBuffer
+        @Sendable (
+            _ kind: TableEvent.Kind, _ generation: UInt64, _ address: [UInt8], _ output: inout [UInt8]
+        ) -> Void
 
     public struct Status: Sendable {
         public var links: Int

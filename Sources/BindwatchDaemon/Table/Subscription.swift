@@ -73,12 +73,23 @@ public final class Subscription: Sendable {
         if writer != nil { continuation.finish() }
     }
 
-    /// Counts an item into the backlog; returns false, and ends the feed, once the backlog
-    /// passes the limits. `burstAllowance` (see `Limits.perAddress`) raises them to that many
-    /// messages. For a writer, the table then appends the item to the subscriber's batch; for
-    /// the others, it is queued on `items` here.
+    /// Queues an item for the in-process consumer of `items`, counting it into the backlog;
+    /// returns false, and ends the feed, once the backlog passes the limits. `burstAllowance`
+    /// (see `Limits.perAddress`) raises them to that many messages.
     func enqueue(_ item: Item, burstAllowance: Int = 0) -> Bool {
-        let size = item.encoded?.readableBytes ?? 0
+        precondition(writer == nil, "a writer's events go to its batch")
+        guard count(bytes: item.encoded?.readableBytes ?? 0, burstAllowance: burstAllowance) else { return false }
+        continuation.yield(item)
+        return true
+    }
+
+    /// For a writer: counts an event of `bytes` that the table appends to the subscriber's
+    /// batch; false, as for `enqueue`, once the backlog (in bytes) passes the limit.
+    func accept(bytes: Int, burstAllowance: Int) -> Bool {
+        count(bytes: bytes, burstAllowance: burstAllowance)
+    }
+
+    private func count(bytes size: Int, burstAllowance: Int) -> Bool {
         let maximumMessages = max(limits.messages, burstAllowance)
         let maximumBytes = limits.maximumBytes(burstAllowance: burstAllowance)
         let countsMessages = writer == nil
@@ -95,8 +106,6 @@ public final class Subscription: Sendable {
         if !accepted {
             continuation.finish()
             overflowSignal.fire()
-        } else if writer == nil {
-            continuation.yield(item)
         }
         return accepted
     }

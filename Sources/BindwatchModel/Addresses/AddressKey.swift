@@ -38,10 +38,19 @@ public struct AddressKey: Sendable, Hashable {
 
     /// Appends `id` without making a String.
     package func writeID(into output: inout [UInt8]) {
+        var localText = 0..<0
+        writeID(into: &output, localText: &localText)
+    }
+
+    /// Appends `id` and says where in `output` the text of `local` went, for a writer that
+    /// needs it again.
+    package func writeID(into output: inout [UInt8], localText: inout Range<Int>) {
         if ifindex < 0 { output.append(UInt8(ascii: "-")) }
         output.appendDecimal(UInt64(ifindex.magnitude))
         output.append(UInt8(ascii: "/"))
+        let start = output.count
         local.writeText(into: &output)
+        localText = start..<output.count
         if local.family == .inet {
             output.append(UInt8(ascii: "/"))
             output.appendDecimal(UInt64(prefixLength))

@@ -338,10 +338,13 @@ public struct AddressTable: Sendable {
     private mutating func countPendingReevaluation(
         of record: AddressRecord, _ key: LinkAddressKey, link: Link, _ sign: Int
     ) {
-        guard let interfaceExcluded = linksAwaitingReevaluation[link.index]?.interfaceExcluded else { return }
+        // Through the values by index: the dictionary's own subscript changes the value through
+        // a coroutine whose frame, for a value this size, is allocated, twice per address.
+        guard let index = linksAwaitingReevaluation.index(forKey: link.index) else { return }
+        let interfaceExcluded = linksAwaitingReevaluation.values[index].interfaceExcluded
         let reevaluated = reasons(of: record, key, link: link, interfaceExcluded: interfaceExcluded)
         guard reevaluated != record.reasons else { return }
-        linksAwaitingReevaluation[link.index]?.count(
+        linksAwaitingReevaluation.values[index].count(
             from: record.reasons, to: reevaluated, family: key.local.family, sign)
     }
 

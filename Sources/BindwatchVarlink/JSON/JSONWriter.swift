@@ -20,6 +20,15 @@ public struct JSONWriter {
     /// The JSON written so far.
     public var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
 
+    /// Writes JSON at the end of `bytes`, in place: an event-log batch, or scratch space kept
+    /// for its capacity, rather than an array of its own per change.
+    package static func appending(to bytes: inout [UInt8], _ write: (inout JSONWriter) -> Void) {
+        var json = JSONWriter()
+        swap(&json.bytes, &bytes)
+        write(&json)
+        swap(&json.bytes, &bytes)
+    }
+
     public mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))

@@ -6,9 +6,13 @@ extension Address {
     public func write(to json: inout JSONWriter) {
         json.beginObject()
         json.fixed(#""id":"#)
-        json.unescapedString { key.writeID(into: &$0) }
+        // The id holds the address's text: copied from there, not formatted twice.
+        var addressText = 0..<0
+        json.unescapedString { key.writeID(into: &$0, localText: &addressText) }
         json.fixed(#","address":"#)
-        json.string(address)
+        json.unescapedString { bytes in
+            for index in addressText { bytes.append(bytes[index]) }
+        }
         json.fixed(#","prefixLength":"#)
         json.integer(prefixLength)
         json.fixed(#","family":"#)
@@ -44,6 +48,15 @@ extension Address {
 }
 
 extension Address {
+    /// Where the `id` string's text is in JSON that `write(to:)` wrote: it comes first.
+    public static func idText(inEncoded encoded: [UInt8]) -> Range<Int> {
+        let prefix = #"{"id":""#.utf8
+        precondition(encoded.starts(with: prefix), "not an encoded Address")
+        let start = prefix.count
+        let end = encoded[start...].firstIndex(of: UInt8(ascii: "\""))!
+        return start..<end
+    }
+
     /// The address as the varlink `Address` type, on its own.
     public var encoded: [UInt8] {
         var json = JSONWriter(reservingCapacity: 384)

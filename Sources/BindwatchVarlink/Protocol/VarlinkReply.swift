@@ -56,19 +56,31 @@ public enum VarlinkReply {
     /// A Watch event reply around the address's JSON, which the table encodes once per change;
     /// the reply is shared by every subscriber that sees the change the same way.
     public static func watchEvent(kind: TableEvent.Kind, generation: UInt64, address: [UInt8]) -> ByteBuffer {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(address.count + 113)
+        writeWatchEvent(kind: kind, generation: generation, address: address, into: &bytes)
+        return ByteBuffer(bytes: bytes)
+    }
+
+    /// `watchEvent`, NUL included, written at the end of `bytes`: the table keeps one buffer per
+    /// kind of event for that, rather than allocating one per change.
+    public static func writeWatchEvent(
+        kind: TableEvent.Kind, generation: UInt64, address: [UInt8], into bytes: inout [UInt8]
+    ) {
         // As `message` writes it, with the fixed parts in one copy each: one per change.
-        var json = JSONWriter(reservingCapacity: address.count + 112)
-        json.fixed(#"{"parameters":{"generation":"#)
-        json.integer(generation)
-        switch kind {
-        case .added: json.fixed(#","event":{"type":"added","generation":"#)
-        case .changed: json.fixed(#","event":{"type":"changed","generation":"#)
-        case .removed: json.fixed(#","event":{"type":"removed","generation":"#)
+        JSONWriter.appending(to: &bytes) { json in
+            json.fixed(#"{"parameters":{"generation":"#)
+            json.integer(generation)
+            switch kind {
+            case .added: json.fixed(#","event":{"type":"added","generation":"#)
+            case .changed: json.fixed(#","event":{"type":"changed","generation":"#)
+            case .removed: json.fixed(#","event":{"type":"removed","generation":"#)
+            }
+            json.integer(generation)
+            json.fixed(#","address":"#)
+            json.encoded(address)
+            json.fixed(#"}},"continues":true}"#)
         }
-        json.integer(generation)
-        json.fixed(#","address":"#)
-        json.encoded(address)
-        json.fixed(#"}},"continues":true}"#)
-        return terminated(json)
+        bytes.append(0)
     }
 }
