@@ -72,19 +72,18 @@ enum LinkDownBenchmark {
         let elapsed = try! await table.eventLoop.submit {
             table.assumeIsolated { table in
                 let start = TableBenchmark.now()
-                var datagram: [NetlinkMessage.Payload] = [link(up: false)]
-                var inBatch = 0
+                // One RTM_DELADDR per datagram; the pump applies a batch of N in one call, then
+                // ends the batch.
+                var batch: [NetlinkMessage.Payload] = [link(up: false)]
                 for removal in removals {
-                    // One RTM_DELADDR per datagram; the pump applies each, ends the batch after N.
-                    datagram.append(removal)
-                    _ = table.apply(datagram, deferringLinkReevaluation: true, endingBatch: false)
-                    datagram.removeAll(keepingCapacity: true)
-                    inBatch += 1
-                    if inBatch == datagramsPerBatch {
+                    batch.append(removal)
+                    if batch.count >= datagramsPerBatch {
+                        _ = table.apply(batch, deferringLinkReevaluation: true, endingBatch: false)
                         table.endBatch()
-                        inBatch = 0
+                        batch.removeAll(keepingCapacity: true)
                     }
                 }
+                _ = table.apply(batch, deferringLinkReevaluation: true, endingBatch: false)
                 table.endBatch()
                 _ = table.reevaluateDeferredLinks(quiet: 0, limit: 0)
                 return TableBenchmark.now() - start
