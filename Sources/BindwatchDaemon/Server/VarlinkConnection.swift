@@ -21,7 +21,10 @@ struct VarlinkConnection {
             channel.writeAndFlush(buffer, promise: nil)
         }
         /// Read on the channel's loop, where the table writes; 0 once the channel is closed.
+        /// The daemon serves on the table's one loop. A connection on another loop could not
+        /// be read here, and its backlog would go uncounted: tests (debug builds) stop there.
         var unwrittenBytes: Int {
+            assert(channel.eventLoop.inEventLoop, "a Watch connection must be on the table's loop")
             guard channel.eventLoop.inEventLoop, let options = channel.syncOptions else { return 0 }
             return (try? options.getOption(.bufferedWritableBytes)) ?? 0
         }

@@ -194,8 +194,8 @@ public struct AddressTable: Sendable {
         if message.isDeletion {
             guard let old = entry.addresses.removeValue(forKey: key) else { return }
             entry.shrinkIfSparse()
-            if linksAwaitingReevaluation[message.ifindex] != nil {
-                linksAwaitingReevaluation[message.ifindex]!.lastRemoval = now
+            if let deferred = linksAwaitingReevaluation.index(forKey: message.ifindex) {
+                linksAwaitingReevaluation.values[deferred].lastRemoval = now
             }
             forget(old, key, in: &entry, changes: &changes)
             publish(.removed, before: entry.published(key, old, now: now), after: nil, changes: &changes)
