@@ -51,9 +51,9 @@ final class NetlinkPump: @unchecked Sendable {
 
     private var state: DumpScheduler
     /// The payloads of the batch's datagrams, not yet applied: the table takes them in one call
-    /// per batch (a call per datagram cost a twentieth of a link going down), and before
-    /// anything that depends on them (the end of a dump, a resync, a lost event). Kept for its
-    /// capacity.
+    /// per batch (a call per datagram went through the actor check and the layers around the
+    /// table once per removal when a link goes down), and before anything that depends on
+    /// them (the end of a dump, a resync, a lost event). Kept for its capacity.
     private var pending: [NetlinkMessage.Payload] = []
     private var reportedProgress = DumpProgress()
     private var channel: (any Channel)?
