@@ -53,17 +53,9 @@ public enum VarlinkReply {
         return terminated(json)
     }
 
-    /// A Watch event reply around the address's JSON, which the table encodes once per change;
-    /// the reply is shared by every subscriber that sees the change the same way.
-    public static func watchEvent(kind: TableEvent.Kind, generation: UInt64, address: [UInt8]) -> ByteBuffer {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(address.count + 113)
-        writeWatchEvent(kind: kind, generation: generation, address: address, into: &bytes)
-        return ByteBuffer(bytes: bytes)
-    }
-
-    /// `watchEvent`, NUL included, written at the end of `bytes`: the table keeps one buffer per
-    /// kind of event for that, rather than allocating one per change.
+    /// A Watch event reply around the address's JSON, which the table encodes once per change,
+    /// NUL included, written at the end of `bytes`: the table keeps a buffer per kind of event
+    /// for it, shared by every subscriber that sees the change the same way.
     public static func writeWatchEvent(
         kind: TableEvent.Kind, generation: UInt64, address: [UInt8], into bytes: inout [UInt8]
     ) {
