@@ -35,7 +35,7 @@ INSTALL ?= install
 # Release build with the Swift runtime (stdlib, Foundation, Dispatch) linked in. The
 # binaries then need no Swift toolchain, only (ldd) libc6 (2.36 or later: Package.swift links
 # release builds with lld and DT_RELR relocations), libstdc++6, libgcc-s1, libmnl0 (bindwatchd)
-# and libyaml-0-2.
+# and libyaml-0-2 (all but bindwatchctl).
 SCRATCH           ?= .build-release
 SWIFT_BUILD_FLAGS ?= -c release --static-swift-stdlib
 BUILT             := $(SCRATCH)/release
@@ -51,10 +51,11 @@ GENERATE_MANUAL := $(MANUAL_SCRATCH)/$(shell uname -m)-unknown-linux-gnu/debug/g
 MAN_DATE = $(shell if [ -n "$(SOURCE_DATE_EPOCH)" ]; then date -u -d "@$(SOURCE_DATE_EPOCH)" +%F; \
 	else git log -1 --format=%cs 2>/dev/null || date -u +%F; fi)
 
-PROGRAMS := bindwatchd bindwatchctl
+PROGRAMS := bindwatchd bindwatchctl bindwatch-dispatch bindwatch-metrics
 # bindwatchd is a daemon: section 8 (system administration), like sshd(8) and
-# systemd-networkd(8). bindwatchctl is for any user: section 1, like networkctl(1).
-MANPAGES := bindwatchd.8 bindwatchctl.1
+# systemd-networkd(8); so are the services bindwatch-dispatch and bindwatch-metrics, like
+# networkd-dispatcher(8). bindwatchctl is for any user: section 1, like networkctl(1).
+MANPAGES := bindwatchd.8 bindwatchctl.1 bindwatch-dispatch.8 bindwatch-metrics.8
 UNITS    := $(wildcard systemd/*.service systemd/*.socket)
 
 .PHONY: all build completions man install uninstall clean
@@ -63,8 +64,9 @@ all: build completions man
 
 # SwiftPM knows when the binaries are up to date, so this always asks it.
 build:
-	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --scratch-path $(SCRATCH) --product bindwatchd
-	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --scratch-path $(SCRATCH) --product bindwatchctl
+	for p in $(PROGRAMS); do \
+		$(SWIFT) build $(SWIFT_BUILD_FLAGS) --scratch-path $(SCRATCH) --product $$p || exit 1; \
+	done
 	@for p in $(PROGRAMS); do \
 		if $(READELF) -d $(BUILT)/$$p | grep -Eq 'NEEDED.*lib(swift|Foundation|dispatch|BlocksRuntime)'; then \
 			echo "error: $(BUILT)/$$p links the Swift runtime dynamically: SwiftPM kept a build" \
@@ -102,7 +104,7 @@ install: all
 	$(INSTALL) -Dm0755 -t $(DESTDIR)$(BINDIR) $(addprefix $(DIST)/bin/,$(PROGRAMS))
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
 	for unit in $(UNITS); do \
-		sed -E 's#^(Exec[A-Za-z]*=[-@:+!]*)/usr/local/bin/(bindwatchd|bindwatchctl)([[:space:]]|$$)#\1$(BINDIR)/\2\3#' \
+		sed -E 's#^(Exec[A-Za-z]*=[-@:+!]*)/usr/local/bin/(bindwatchd|bindwatchctl|bindwatch-dispatch|bindwatch-metrics)([[:space:]]|$$)#\1$(BINDIR)/\2\3#' \
 			$$unit > $(DESTDIR)$(UNITDIR)/$${unit##*/} && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${unit##*/} || exit 1; \
 	done

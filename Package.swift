@@ -23,6 +23,8 @@ let package = Package(
     products: [
         .executable(name: "bindwatchd", targets: ["bindwatchd"]),
         .executable(name: "bindwatchctl", targets: ["bindwatchctl"]),
+        .executable(name: "bindwatch-dispatch", targets: ["bindwatch-dispatch"]),
+        .executable(name: "bindwatch-metrics", targets: ["bindwatch-metrics"]),
         // For Swift programs that follow the bindable set: the wire types and an async client.
         .library(name: "BindwatchClient", targets: ["BindwatchClient"]),
     ],
@@ -105,8 +107,17 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        // Log lines for stderr that journald reads with their priority; the daemon and the
-        // long-running bindwatchctl commands use it.
+        // The command-line options, failures and exit statuses that bindwatchctl,
+        // bindwatch-dispatch and bindwatch-metrics share: the client library and ArgumentParser.
+        .target(
+            name: "BindwatchCommandLine",
+            dependencies: [
+                "BindwatchClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Log lines for stderr that journald reads with their priority; the daemon,
+        // bindwatch-dispatch and bindwatch-metrics use it.
         .target(
             name: "JournalLogging",
             dependencies: [
@@ -114,7 +125,7 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        // Runs programs when the bindable set changes (`bindwatchctl dispatch`): a client of Watch.
+        // Runs programs when the bindable set changes (bindwatch-dispatch): a client of Watch.
         .target(
             name: "BindwatchDispatch",
             dependencies: [
@@ -127,7 +138,7 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        // The daemon's state for Prometheus (`bindwatchctl metrics`): text exposition, textfile.
+        // The daemon's state for Prometheus (bindwatch-metrics): text exposition, textfile.
         .target(
             name: "BindwatchMetrics",
             dependencies: [
@@ -183,15 +194,35 @@ let package = Package(
             ],
             linkerSettings: releaseLinking
         ),
+        // The client library and ArgumentParser only: no libmnl, no libyaml, no swift-log.
         .executableTarget(
             name: "bindwatchctl",
             dependencies: [
                 "BindwatchClient",
+                "BindwatchCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            linkerSettings: releaseLinking
+        ),
+        // Long-running clients of Watch, each run by a unit of its own name.
+        .executableTarget(
+            name: "bindwatch-dispatch",
+            dependencies: [
+                "BindwatchCommandLine",
                 "BindwatchDispatch",
+                "JournalLogging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            linkerSettings: releaseLinking
+        ),
+        .executableTarget(
+            name: "bindwatch-metrics",
+            dependencies: [
+                "BindwatchClient",
+                "BindwatchCommandLine",
                 "BindwatchMetrics",
                 "JournalLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             linkerSettings: releaseLinking
         ),

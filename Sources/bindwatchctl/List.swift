@@ -1,5 +1,6 @@
 import ArgumentParser
 import BindwatchClient
+import BindwatchCommandLine
 
 struct List: EventLoopCommand {
     static let configuration = CommandConfiguration(abstract: "List the bindable addresses (or all, with --all).")

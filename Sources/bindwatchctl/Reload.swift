@@ -1,5 +1,6 @@
 import ArgumentParser
 import BindwatchClient
+import BindwatchCommandLine
 
 struct Reload: EventLoopCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BindwatchClient
+import BindwatchCommandLine
 
 struct Status: EventLoopCommand {
     static let configuration = CommandConfiguration(abstract: "Show the daemon's state and counters.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BindwatchClient
+import BindwatchCommandLine
 import Glibc
 
 struct Watch: EventLoopCommand {

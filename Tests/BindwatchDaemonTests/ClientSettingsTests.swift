@@ -5,9 +5,9 @@ import Testing
 
 @testable import BindwatchDaemon
 
-/// The `dispatch:` and `metrics:` sections of the settings file, which bindwatchctl reads and
+/// The `dispatch:` and `metrics:` sections of the settings file, which bindwatch-dispatch and bindwatch-metrics read and
 /// bindwatchd passes over.
-@Suite("bindwatchctl's settings", .timeLimit(.minutes(1)))
+@Suite("The clients' settings", .timeLimit(.minutes(1)))
 struct ClientSettingsTests {
     private static let shippedFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Config/bindwatch.yaml").path

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 extension IntegrationTests {
-    /// `bindwatchctl dispatch` against the real kernel: scripts the test writes, a daemon in a
+    /// bindwatch-dispatch against the real kernel: scripts the test writes, a daemon in a
     /// namespace, DAD that really runs.
     @Suite("The dispatcher")
     struct DispatcherTests {

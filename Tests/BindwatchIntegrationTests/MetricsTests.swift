@@ -3,24 +3,24 @@ import Foundation
 import Testing
 
 extension IntegrationTests {
-    /// `bindwatchctl metrics` against a daemon in a namespace, read by Debian's node_exporter and
+    /// bindwatch-metrics against a daemon in a namespace, read by Debian's node_exporter and
     /// Prometheus on loopback.
     @Suite("Metrics")
     struct MetricsTests {
-        /// `bindwatchctl metrics` with `arguments`, in the background; killed when `body` ends.
+        /// bindwatch-metrics with `arguments`, in the background; killed when `body` ends.
         private func withExporter<Result>(
             _ daemon: RunningDaemon, _ arguments: [String], _ body: (Process) async throws -> Result
         ) async throws -> Result {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: IntegrationEnvironment.controlPath)
-            process.arguments = ["--socket", daemon.socketPath, "metrics"] + arguments
+            process.executableURL = URL(fileURLWithPath: IntegrationEnvironment.metricsPath)
+            process.arguments = ["--socket", daemon.socketPath] + arguments
             process.standardInput = FileHandle.nullDevice
             try process.run()
             defer { process.stop() }
             return try await body(process)
         }
 
-        @Test("bindwatchctl metrics prints every series promtool accepts, with the table's counts")
+        @Test("bindwatch-metrics prints every series promtool accepts, with the table's counts")
         func exposition() async throws {
             try await withDaemon { namespace, daemon in
                 try namespace.addVeth("veth0", peer: "veth1")
@@ -33,7 +33,7 @@ extension IntegrationTests {
                         && !addresses.values.contains { $0["reasons"]?.stringArray.contains("tentative") == true }
                 }
                 let text = try Command.run([
-                    IntegrationEnvironment.controlPath, "--socket", daemon.socketPath, "metrics",
+                    IntegrationEnvironment.metricsPath, "--socket", daemon.socketPath,
                 ])
                 try PrometheusStack.checkMetrics(text)
                 let status = try await daemon.status()

@@ -46,8 +46,17 @@ enum IntegrationEnvironment {
 
     /// bindwatchctl from the same build as the daemon, or `BINDWATCHCTL`.
     static var controlPath: String {
-        ProcessInfo.processInfo.environment["BINDWATCHCTL"]
-            ?? URL(fileURLWithPath: daemonPath).deletingLastPathComponent().appendingPathComponent("bindwatchctl").path
+        ProcessInfo.processInfo.environment["BINDWATCHCTL"] ?? programBesideDaemon("bindwatchctl")
+    }
+
+    /// bindwatch-dispatch from the same build as the daemon.
+    static var dispatchPath: String { programBesideDaemon("bindwatch-dispatch") }
+
+    /// bindwatch-metrics from the same build as the daemon.
+    static var metricsPath: String { programBesideDaemon("bindwatch-metrics") }
+
+    private static func programBesideDaemon(_ name: String) -> String {
+        URL(fileURLWithPath: daemonPath).deletingLastPathComponent().appendingPathComponent(name).path
     }
 
     static var python: String {

@@ -2,7 +2,7 @@ import BindwatchClient
 import Foundation
 import Testing
 
-/// `bindwatchctl dispatch` on a daemon's socket, with scripts the test writes: each recording
+/// bindwatch-dispatch on a daemon's socket, with scripts the test writes: each recording
 /// script leaves one file per run in `runs`, holding its argv[1], its BINDWATCH_ variables
 /// and its stdin.
 final class RunningDispatcher {
@@ -59,9 +59,9 @@ final class RunningDispatcher {
         let logPath = "\(directory)/dispatch.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: IntegrationEnvironment.controlPath)
+        process.executableURL = URL(fileURLWithPath: IntegrationEnvironment.dispatchPath)
         process.arguments =
-            ["--socket", socketPath, "dispatch", "--timeout", String(timeout)]
+            ["--socket", socketPath, "--timeout", String(timeout)]
             + paths.directories.flatMap { ["--directory", $0] }
         process.environment = ProcessInfo.processInfo.environment.merging(["BINDWATCH_TEST_MARK": "inherited"]) { $1 }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

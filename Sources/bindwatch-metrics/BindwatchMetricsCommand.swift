@@ -1,10 +1,14 @@
 import ArgumentParser
 import BindwatchClient
+import BindwatchCommandLine
 import BindwatchMetrics
-import Logging
+import JournalLogging
 
-struct Metrics: EventLoopCommand {
+// Synchronous, as bindwatchctl: the async work runs on a NIO event loop (EventLoopCommand).
+@main
+struct BindwatchMetricsCommand: EventLoopCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bindwatch-metrics",
         abstract: "Print the daemon's state for Prometheus, or keep a node_exporter textfile current.",
         discussion: """
             Without options, prints the metrics once in Prometheus' text format. With --textfile \
@@ -16,7 +20,7 @@ struct Metrics: EventLoopCommand {
             options. See the README.
             """)
 
-    @ParentCommand var root: Bindwatchctl
+    @OptionGroup var connection: ConnectionOptions
 
     @Option(help: "Keep this file current for node_exporter's textfile collector.")
     var textfile: String?
@@ -31,8 +35,7 @@ struct Metrics: EventLoopCommand {
     @Option(help: "Seconds between reads of the counters while no address changes. Default 15.")
     var interval: Double?
 
-    @Option(help: "Config file (default: $CONFIGURATION_DIRECTORY/bindwatch.yaml or /etc/bindwatch/bindwatch.yaml).")
-    var config: String?
+    @OptionGroup var configFile: ConfigFileOptions
 
     func validate() throws {
         if let interval, !(interval > 0) { throw ValidationError("--interval must be positive") }
@@ -40,7 +43,7 @@ struct Metrics: EventLoopCommand {
 
     func runOnEventLoop() async throws {
         guard keepTextfile || textfile != nil else {
-            let status = try await root.connection.withConnection { handle in
+            let status = try await connection.withConnection { handle in
                 try await BindwatchConnection(handle: handle).status()
             }
             StandardStream.writeOutput(MetricsExposition.render(status))
@@ -49,15 +52,15 @@ struct Metrics: EventLoopCommand {
         let settings: MetricsSettings
         do {
             settings = try MetricsSettings.load(
-                MetricsSettings.Options(configPath: config, textfile: textfile, interval: interval),
+                MetricsSettings.Options(configPath: configFile.config, textfile: textfile, interval: interval),
                 environment: ClientEnvironment().lookup)
         } catch {
             throw CommandFailure(error.description, exitCode: 78)  // EX_CONFIG
         }
         let exporter = MetricsExporter(
-            socketPath: root.connection.socketPath, textfilePath: settings.textfile,
+            socketPath: connection.socketPath, textfilePath: settings.textfile,
             interval: .milliseconds(Int64(settings.interval * 1000)),
-            logger: ClientLogging.logger(label: "bindwatchctl-metrics"))
+            logger: CommandLogging.logger(label: "bindwatch-metrics"))
         do {
             try await exporter.run()
         } catch let error as TextfileError {

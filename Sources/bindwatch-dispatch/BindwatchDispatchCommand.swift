@@ -1,12 +1,13 @@
 import ArgumentParser
-import BindwatchClient
+import BindwatchCommandLine
 import BindwatchDispatch
-import Glibc
 import JournalLogging
-import Logging
 
-struct Dispatch: EventLoopCommand {
+// Synchronous, as bindwatchctl: the async work runs on a NIO event loop (EventLoopCommand).
+@main
+struct BindwatchDispatchCommand: EventLoopCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bindwatch-dispatch",
         abstract: "Run the programs in the dispatch directories whenever the bindable set changes.",
         discussion: """
             Runs once at start (argv[1] "startup"), then after every change to the bindable set \
@@ -19,7 +20,7 @@ struct Dispatch: EventLoopCommand {
             then these options. See the README.
             """)
 
-    @ParentCommand var root: Bindwatchctl
+    @OptionGroup var socket: SocketOptions
 
     @Option(
         name: .customLong("directory"),
@@ -34,8 +35,7 @@ struct Dispatch: EventLoopCommand {
     @Option(help: "Seconds a program may run before it gets SIGTERM (SIGKILL 5 s later). Default 30.")
     var timeout: Double?
 
-    @Option(help: "Config file (default: $CONFIGURATION_DIRECTORY/bindwatch.yaml or /etc/bindwatch/bindwatch.yaml).")
-    var config: String?
+    @OptionGroup var configFile: ConfigFileOptions
 
     func validate() throws {
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive") }
@@ -46,16 +46,16 @@ struct Dispatch: EventLoopCommand {
         do {
             settings = try DispatchSettings.load(
                 DispatchSettings.Options(
-                    configPath: config, directories: directories, family: filter.family.family,
+                    configPath: configFile.config, directories: directories, family: filter.family.family,
                     interface: filter.interface, timeout: timeout),
                 environment: ClientEnvironment().lookup)
         } catch {
             throw CommandFailure(error.description, exitCode: 78)  // EX_CONFIG
         }
-        let logger = ClientLogging.logger(label: "bindwatchctl-dispatch")
+        let logger = CommandLogging.logger(label: "bindwatch-dispatch")
         let dispatcher = Dispatcher(
             configuration: Dispatcher.Configuration(
-                socketPath: root.connection.socketPath, directories: settings.directories, filter: settings.filter,
+                socketPath: socket.socketPath, directories: settings.directories, filter: settings.filter,
                 timeout: .milliseconds(Int64(settings.timeout * 1000))),
             environment: Dispatcher.processEnvironment, logger: logger)
         try await dispatcher.run()

@@ -1,11 +1,11 @@
 import Glibc
-import JournalLogging
 import Logging
 
-/// Logging for the long-running commands (dispatch, metrics --textfile): lines on stderr,
-/// with journald's priorities under systemd. Set up once, by the first command that asks.
-enum ClientLogging {
-    static func logger(label: String) -> Logger {
+/// Logging for the long-running clients (bindwatch-dispatch, bindwatch-metrics): lines on
+/// stderr, with journald's priorities under systemd, at `$BINDWATCH_LOG_LEVEL` (default info).
+/// Set up once, by the first caller.
+public enum CommandLogging {
+    public static func logger(label: String) -> Logger {
         bootstrap
         return Logger(label: label)
     }

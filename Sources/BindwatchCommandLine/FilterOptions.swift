@@ -1,0 +1,17 @@
+import ArgumentParser
+import BindwatchClient
+
+/// The family and interface filter that List, Watch, Wait and Dispatch share.
+public struct FilterOptions: ParsableArguments, Sendable {
+    @OptionGroup public var family: FamilyOptions
+
+    @Option(help: "Only addresses on this interface.")
+    public var interface: String?
+
+    public init() {}
+
+    public func write(to json: inout JSONWriter) {
+        family.write(to: &json)
+        if let interface { json.field("interface", interface) }
+    }
+}
