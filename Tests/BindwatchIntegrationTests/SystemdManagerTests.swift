@@ -266,6 +266,38 @@ extension IntegrationTests {
             }
         }
 
+        @Test(
+            "bindwatch-metrics without node_exporter's directory, and bindwatch-dispatch with a bad setting, fail once")
+        func clientUnitsFailOnce() async throws {
+            let badSetting = [
+                "bindwatch-dispatch.service.d/bad.conf": "[Service]\nEnvironment=BINDWATCH_DISPATCH_TIMEOUT=soon\n"
+            ]
+            try await withBindwatch(dropIns: badSetting) { container in
+                try container.exec(["rm", "-rf", "/var/lib/prometheus"])
+                _ = try container.execAllowingFailure([
+                    "systemctl", "start", "bindwatch-metrics.service", "bindwatch-dispatch.service",
+                ])
+                for unit in ["bindwatch-metrics.service", "bindwatch-dispatch.service"] {
+                    try await container.waitFor("\(unit) failed") {
+                        try container.property(unit, "ActiveState") == "failed"
+                    }
+                }
+                // Longer than either RestartSec=: a restart would have come by now.
+                try await Task.sleep(for: .seconds(7))
+                #expect(try container.property("bindwatch-metrics.service", "NRestarts") == "0")
+                #expect(try container.property("bindwatch-metrics.service", "ExecMainStatus") == "73")
+                #expect(
+                    container.journal(unit: "bindwatch-metrics.service").contains(
+                        "/var/lib/prometheus/node-exporter/bindwatch.prom"),
+                    "\(container.journal(unit: "bindwatch-metrics.service"))")
+                #expect(try container.property("bindwatch-dispatch.service", "NRestarts") == "0")
+                #expect(try container.property("bindwatch-dispatch.service", "ExecMainStatus") == "78")
+                #expect(
+                    container.journal(unit: "bindwatch-dispatch.service").contains("BINDWATCH_DISPATCH_TIMEOUT"),
+                    "\(container.journal(unit: "bindwatch-dispatch.service"))")
+            }
+        }
+
         @Test("the sandbox: no AF_INET socket for the daemon's processes, a seccomp filter on the daemon")
         func sandbox() async throws {
             // ExecStartPre= runs in the service's sandbox, as the daemon does.
