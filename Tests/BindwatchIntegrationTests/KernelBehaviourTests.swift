@@ -191,6 +191,60 @@ extension IntegrationTests {
             }
         }
 
+        @Test("a link set down while the daemon shares its CPU with busy processes: still only `removed`")
+        func linkDownOnBusyCPU() async throws {
+            try await withDaemon { namespace, daemon in
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.batchAddresses("add", 1...5000, prefix: "2001:db8:d2::", device: "veth0")
+                try await daemon.waitForAddresses(timeout: .seconds(60), "the 5,000 addresses") {
+                    $0.values.count { $0["interface"]?.text == "veth0" && $0["family"]?.text == "inet6" } >= 5000
+                }
+                // Six busy processes on the daemon's one CPU deschedule it for longer than the
+                // 20 ms after which a link that went down counts as done with its removals,
+                // again and again while the kernel's removals wait in its socket.
+                let cpu = String(ProcessInfo.processInfo.activeProcessorCount - 1)
+                try Command.run(["taskset", "-a", "-p", "-c", cpu, String(daemon.pid)])
+                var busy: [Process] = []
+                // A shell busy in a loop of builtins takes its time over SIGTERM: SIGKILL at once.
+                defer { for process in busy { process.stop(grace: 0) } }
+                for _ in 1...6 {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+                    process.arguments = ["-c", cpu, "/bin/sh", "-c", "while :; do :; done"]
+                    try process.run()
+                    busy.append(process)
+                }
+                try await BindwatchConnection.withConnection(socketPath: daemon.socketPath, replyTimeout: 30) {
+                    bindwatch in
+                    var updates = try await bindwatch.watch(AddressFilter(includesUnbindable: true))
+                        .makeAsyncIterator()
+                    guard case .snapshot(_, let snapshot)? = try await updates.next() else {
+                        Issue.record("no snapshot first")
+                        return
+                    }
+                    let ipv6OnVeth0 = snapshot.filter { $0.interface == "veth0" && $0.family == .inet6 }.count
+                    try namespace.ip("link", "set", "veth0", "down")
+                    var removed = 0
+                    var changed = 0
+                    var firstChanged = ""
+                    while removed < ipv6OnVeth0, case .event(let event)? = try await updates.next() {
+                        guard event.address.interface == "veth0" && event.address.family == .inet6 else { continue }
+                        if event.kind == .removed {
+                            removed += 1
+                        } else {
+                            changed += 1
+                            if firstChanged.isEmpty { firstChanged = "\(event.kind) \(event.address.id)" }
+                        }
+                    }
+                    #expect(removed == ipv6OnVeth0)
+                    // Each `changed` would be a link-down verdict for an address already on its way out.
+                    #expect(changed == 0, "the first: \(firstChanged)")
+                }
+                for process in busy { process.stop(grace: 0) }
+                try await expectMatchesKernel(daemon, namespace)
+            }
+        }
+
         @Test("link down, up, rename and delete")
         func linkLifecycle() async throws {
             try await withDaemon { namespace, daemon in

@@ -200,8 +200,10 @@ final class NetlinkPump: @unchecked Sendable {
         return reception
     }
 
-    /// Reads and applies up to `limit` datagrams the kernel has already queued.
-    private func readQueued(limit: Int) {
+    /// Reads and applies up to `limit` datagrams the kernel has already queued; true when it
+    /// found the queue empty.
+    @discardableResult
+    private func readQueued(limit: Int) -> Bool {
         for _ in 0..<limit {
             let reception: NetlinkSocket.Reception?
             do {
@@ -209,24 +211,25 @@ final class NetlinkPump: @unchecked Sendable {
             } catch {
                 // NIO's next read meets the same error and reports it.
                 logger.warning("Reading the netlink socket failed", metadata: ["error": "\(error)"])
-                return
+                return false
             }
             switch reception {
             case nil:
-                return
+                return true
             case .datagram:
                 continue
             case .overrun:
                 // This read took the error, so NIO's channel will not see it.
                 drainQueued()
                 eventsLost("Netlink events were lost (ENOBUFS); resyncing")
-                return
+                return false
             case .truncated:
                 eventsLost("A netlink datagram did not fit the buffer; resyncing")
             case .dumpRace:
                 logger.debug("A dump request raced with a receive (EINVAL from the kernel); nothing was lost")
             }
         }
+        return false
     }
 
     /// Writes out what the batch changed, asks for the link dumps the table needs, and looks
@@ -245,8 +248,17 @@ final class NetlinkPump: @unchecked Sendable {
         deferredLinkCheck = loop.scheduleTask(in: .nanoseconds(Int64(Self.linkReevaluationQuiet))) { [self] in
             deferredLinkCheck = nil
             guard !stopping else { return }
-            table.assumeIsolated {
-                _ = $0.reevaluateDeferredLinks(quiet: Self.linkReevaluationQuiet, limit: Self.linkReevaluationLimit)
+            // The quiet must be the kernel's, not this process's. Descheduled on a busy machine
+            // for longer than the quiet (often right after a batch's writes, before the loop
+            // runs its due tasks), the daemon would find its last removal old while thousands
+            // more wait in the socket, and announce every one of them `changed` (link-down)
+            // before their `removed`. So the queue is read first, and the links are looked at
+            // only once it is empty: then no removal arrived since the last one applied.
+            if readQueued(limit: Self.datagramsPerWakeUp) {
+                flushPending()
+                table.assumeIsolated {
+                    _ = $0.reevaluateDeferredLinks(quiet: Self.linkReevaluationQuiet, limit: Self.linkReevaluationLimit)
+                }
             }
             // Dumps the links that kept IPv6 addresses, and looks again if links are left.
             endBatch()
