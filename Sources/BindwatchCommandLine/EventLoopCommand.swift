@@ -1,6 +1,5 @@
 import ArgumentParser
 import BindwatchClient
-import Glibc
 
 /// A command whose work is async, run on a NIO event loop thread.
 public protocol EventLoopCommand: ParsableCommand, Sendable {

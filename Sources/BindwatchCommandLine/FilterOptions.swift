@@ -1,7 +1,7 @@
 import ArgumentParser
 import BindwatchClient
 
-/// The family and interface filter that List, Watch, Wait and Dispatch share.
+/// The family and interface filter of `list`, `watch` and bindwatch-dispatch.
 public struct FilterOptions: ParsableArguments, Sendable {
     @OptionGroup public var family: FamilyOptions
 

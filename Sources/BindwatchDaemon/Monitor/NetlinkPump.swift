@@ -249,11 +249,11 @@ final class NetlinkPump: @unchecked Sendable {
             deferredLinkCheck = nil
             guard !stopping else { return }
             // The quiet must be the kernel's, not this process's. Descheduled on a busy machine
-            // for longer than the quiet (often right after a batch's writes, before the loop
-            // runs its due tasks), the daemon would find its last removal old while thousands
-            // more wait in the socket, and announce every one of them `changed` (link-down)
-            // before their `removed`. So the queue is read first, and the links are looked at
-            // only once it is empty: then no removal arrived since the last one applied.
+            // for longer than the quiet between reading a batch and running this task, the
+            // daemon would find its last removal old while thousands more wait in the socket,
+            // and announce every one of them `changed` (link-down) before its `removed`. So the
+            // queue is read first, and the links are looked at only once it is empty: then no
+            // removal arrived since the last one applied.
             if readQueued(limit: Self.datagramsPerWakeUp) {
                 flushPending()
                 table.assumeIsolated {
