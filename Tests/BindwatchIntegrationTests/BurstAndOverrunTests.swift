@@ -97,6 +97,39 @@ extension IntegrationTests {
             }
         }
 
+        @Test("a link going down overflows the socket: its lost removals come from the resync, no `changed` first")
+        func linkDownOverrun() async throws {
+            try await withDaemon(arguments: ["--netlink-receive-buffer", "1048576"]) { namespace, daemon in
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.batchAddresses("add", 1...3000, prefix: "2001:db8:e1::", device: "veth0")
+                // Addresses that stay: the resync's dump of them takes longer than the 20 ms after
+                // which a link that went down counts as done with its removals.
+                try namespace.batchAddresses("add", 1...10000, prefix: "2001:db8:e2::", device: "veth1")
+                try await daemon.waitForAddresses(timeout: .seconds(120), "the 13,000 addresses") {
+                    $0.count >= 13000
+                }
+                let resyncsBefore = try await daemon.status()["resyncs"]?.text
+                try await BindwatchConnection.withConnection(socketPath: daemon.socketPath, replyTimeout: 60) {
+                    bindwatch in
+                    var (updates, snapshot) = try await bindwatch.watchEveryAddress()
+                    let ipv6OnVeth0 = snapshot.filter { $0.interface == "veth0" && $0.family == .inet6 }.count
+                    // Stopped, the daemon reads none of the 3,000 removals: most overflow its 1 MiB.
+                    daemon.signal(SIGSTOP)
+                    do {
+                        defer { daemon.signal(SIGCONT) }
+                        try namespace.ip("link", "set", "veth0", "down")
+                    }
+                    let (removed, changed, firstChanged) = try await updates.otherEventsBeforeRemovals(
+                        ofIPv6On: "veth0", expected: ipv6OnVeth0)
+                    #expect(removed == ipv6OnVeth0)
+                    #expect(changed == 0, "the first: \(firstChanged)")
+                }
+                let status = try await daemon.status()
+                #expect(status["resyncs"]?.text != resyncsBefore, "no resync, so no overflow: \(status)")
+                try await expectMatchesKernel(daemon, namespace, timeout: .seconds(60))
+            }
+        }
+
         @Test("Watch snapshot plus events equals List after a burst")
         func watchInvariant() async throws {
             try await withDaemon { namespace, daemon in

@@ -141,12 +141,7 @@ extension IntegrationTests {
                 try await expectMatchesKernel(daemon, namespace)
                 try await BindwatchConnection.withConnection(socketPath: daemon.socketPath, replyTimeout: 10) {
                     bindwatch in
-                    var updates = try await bindwatch.watch(AddressFilter(includesUnbindable: true))
-                        .makeAsyncIterator()
-                    guard case .snapshot(_, let snapshot)? = try await updates.next() else {
-                        Issue.record("no snapshot first")
-                        return
-                    }
+                    var (updates, snapshot) = try await bindwatch.watchEveryAddress()
                     let ipv6OnVeth0 = snapshot.filter { $0.interface == "veth0" && $0.family == .inet6 }.count
                     #expect(ipv6OnVeth0 >= 300)
 
@@ -216,26 +211,11 @@ extension IntegrationTests {
                 }
                 try await BindwatchConnection.withConnection(socketPath: daemon.socketPath, replyTimeout: 30) {
                     bindwatch in
-                    var updates = try await bindwatch.watch(AddressFilter(includesUnbindable: true))
-                        .makeAsyncIterator()
-                    guard case .snapshot(_, let snapshot)? = try await updates.next() else {
-                        Issue.record("no snapshot first")
-                        return
-                    }
+                    var (updates, snapshot) = try await bindwatch.watchEveryAddress()
                     let ipv6OnVeth0 = snapshot.filter { $0.interface == "veth0" && $0.family == .inet6 }.count
                     try namespace.ip("link", "set", "veth0", "down")
-                    var removed = 0
-                    var changed = 0
-                    var firstChanged = ""
-                    while removed < ipv6OnVeth0, case .event(let event)? = try await updates.next() {
-                        guard event.address.interface == "veth0" && event.address.family == .inet6 else { continue }
-                        if event.kind == .removed {
-                            removed += 1
-                        } else {
-                            changed += 1
-                            if firstChanged.isEmpty { firstChanged = "\(event.kind) \(event.address.id)" }
-                        }
-                    }
+                    let (removed, changed, firstChanged) = try await updates.otherEventsBeforeRemovals(
+                        ofIPv6On: "veth0", expected: ipv6OnVeth0)
                     #expect(removed == ipv6OnVeth0)
                     // Each `changed` would be a link-down verdict for an address already on its way out.
                     #expect(changed == 0, "the first: \(firstChanged)")
