@@ -4,10 +4,6 @@ import Glibc
 public struct ClientEnvironment {
     public init() {}
 
-    public subscript(name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
-    }
-
     /// For settings loaders, which take a lookup function.
     public var lookup: (String) -> String? { { getenv($0).map { String(cString: $0) } } }
 }
