@@ -21,12 +21,15 @@ public struct BindwatchConnection {
     }
 
     /// Connects, runs `body`, and closes. A daemon that is not there throws
-    /// `VarlinkClient.ConnectionFailure`; `replyTimeout` bounds the wait for each reply.
+    /// `VarlinkClient.ConnectionFailure`; `replyTimeout` bounds the wait for each reply, and
+    /// for a place in a full listen queue (10 seconds without it).
     public static func withConnection<Result: Sendable>(
         socketPath: String = defaultSocketPath, replyTimeout: Double? = nil,
         _ body: (BindwatchConnection) async throws -> Result
     ) async throws -> Result {
-        try await VarlinkClient.withConnection(socketPath: socketPath) { handle in
+        try await VarlinkClient.withConnection(
+            socketPath: socketPath, connectTimeout: replyTimeout.map { .seconds($0) } ?? .seconds(10)
+        ) { handle in
             handle.replyTimeout = replyTimeout
             return try await body(BindwatchConnection(handle: handle))
         }

@@ -27,6 +27,8 @@ public final class VarlinkClient: Sendable {
         case permissionDenied(path: String)
         case noAnswer(path: String, seconds: Double)
         case closedWithoutAnswer(path: String)
+        /// Every try found the daemon's listen queue full (connect(2) gave EAGAIN).
+        case notAccepting(path: String, seconds: Double)
         case other(path: String, reason: String)
 
         public var description: String {
@@ -37,6 +39,8 @@ public final class VarlinkClient: Sendable {
             case .noAnswer(let path, let seconds):
                 "bindwatchd at \(path) did not answer within \(seconds.formatted) seconds"
             case .closedWithoutAnswer(let path): "bindwatchd at \(path) closed the connection without an answer"
+            case .notAccepting(let path, let seconds):
+                "bindwatchd at \(path) accepted no connection within \(seconds.formatted) seconds: its listen queue stayed full"
             case .other(let path, let reason): "cannot talk to bindwatchd at \(path): \(reason)"
             }
         }
@@ -53,26 +57,51 @@ public final class VarlinkClient: Sendable {
     }
 
     /// Connects, runs `body`, and closes. A daemon that is not there throws `ConnectionFailure`.
+    ///
+    /// A full listen queue is not an error on a Unix socket: a blocking connect(2) would wait
+    /// for a place, and NIO's non-blocking one gets EAGAIN instead. So that is tried again,
+    /// briefly and then up to every 50 ms, for `connectTimeout`.
     public static func withConnection<Result: Sendable>(
-        socketPath: String, _ body: (VarlinkConnectionHandle) async throws -> Result
+        socketPath: String, connectTimeout: Duration = .seconds(10),
+        _ body: (VarlinkConnectionHandle) async throws -> Result
     ) async throws -> Result {
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
-        do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(unixDomainSocketPath: socketPath) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageBytes: VarlinkReply.maximumBytes)))
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
-                }
-        } catch {
-            throw ConnectionFailure(path: socketPath, connectError: error)
-        }
+        let channel = try await connect(socketPath: socketPath, timeout: connectTimeout)
         return try await channel.executeThenClose { inbound, outbound in
             try await body(
                 VarlinkConnectionHandle(
                     inbound: inbound, outbound: outbound, channel: channel.channel, socketPath: socketPath))
+        }
+    }
+}
+
+extension VarlinkClient {
+    private static func connect(socketPath: String, timeout: Duration) async throws -> NIOAsyncChannel<
+        ByteBuffer, ByteBuffer
+    > {
+        let deadline = ContinuousClock.now + timeout
+        var pause = Duration.milliseconds(1)
+        while true {
+            do {
+                return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(unixDomainSocketPath: socketPath) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                ByteToMessageHandler(
+                                    VarlinkFrameDecoder(maximumMessageBytes: VarlinkReply.maximumBytes)))
+                            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        }
+                    }
+            } catch let error as IOError where error.errnoCode == EAGAIN {
+                guard ContinuousClock.now + pause < deadline else {
+                    let (seconds, attoseconds) = timeout.components
+                    throw ConnectionFailure.notAccepting(
+                        path: socketPath, seconds: Double(seconds) + Double(attoseconds) / 1e18)
+                }
+                try await sleepOnEventLoop(for: pause)
+                pause = min(pause * 2, .milliseconds(50))
+            } catch {
+                throw ConnectionFailure(path: socketPath, connectError: error)
+            }
         }
     }
 }

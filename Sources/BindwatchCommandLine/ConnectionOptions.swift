@@ -6,7 +6,8 @@ import Glibc
 public struct ConnectionOptions: ParsableArguments, Sendable {
     @OptionGroup public var socket: SocketOptions
 
-    @Option(help: "Seconds to wait for bindwatchd's answer before giving up on it.")
+    @Option(
+        help: "Seconds to wait for bindwatchd's answer, or for it to accept the connection, before giving up on it.")
     public var replyTimeout: Double = 25
 
     public init() {}
@@ -23,7 +24,9 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
         -> Result
     {
         do {
-            return try await VarlinkClient.withConnection(socketPath: socketPath) { handle in
+            return try await VarlinkClient.withConnection(
+                socketPath: socketPath, connectTimeout: .seconds(replyTimeout)
+            ) { handle in
                 // As long as systemctl waits for a D-Bus answer by default.
                 handle.replyTimeout = replyTimeout
                 return try await body(handle)

@@ -20,6 +20,15 @@ extension IntegrationTests {
             log.components(separatedBy: text).count - 1
         }
 
+        /// Raises this process's soft limit on open files to the hard one, and returns it.
+        private func raiseOpenFileLimit() -> rlim_t {
+            var limit = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            limit.rlim_cur = limit.rlim_max
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            return limit.rlim_cur
+        }
+
         /// Sends all of `bytes` or stops at the first error (the daemon closed the connection).
         private func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Int {
             var sent = 0
@@ -45,11 +54,7 @@ extension IntegrationTests {
 
         @Test("1,000 connections, idle or stalled mid-message, and 1 MiB without a NUL")
         func manyConnections() async throws {
-            var limit = rlimit()
-            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-            limit.rlim_cur = limit.rlim_max
-            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-            try #require(limit.rlim_cur > 1200, "the test needs 1,000 descriptors")
+            try #require(raiseOpenFileLimit() > 1200, "the test needs 1,000 descriptors")
 
             try await withDaemon { namespace, daemon in
                 try namespace.addVeth("veth0", peer: "veth1")
@@ -84,6 +89,72 @@ extension IntegrationTests {
 
                 for fd in connections { close(fd) }
                 connections.removeAll()
+                try await expectMatchesKernel(daemon, namespace)
+                #expect(daemon.isRunning)
+            }
+        }
+
+        @Test("a full listen queue: clients wait for a place, and say so when none comes")
+        func fullListenQueue() async throws {
+            try #require(raiseOpenFileLimit() > Int(SOMAXCONN) + 200, "the test needs a queue's worth of descriptors")
+
+            // Limits above the queue's depth: every queued connection is accepted, the late client too.
+            let limits = ["--max-connections", "8192", "--max-connections-per-user", "8192"]
+            try await withDaemon(arguments: limits) { namespace, daemon in
+                try namespace.addVeth("veth0", peer: "veth1")
+                try namespace.ip("addr", "add", "192.0.2.31/24", "dev", "veth0")
+                try await expectMatchesKernel(daemon, namespace)
+
+                // A stopped daemon accepts nothing: non-blocking connects fill its queue until
+                // the kernel answers EAGAIN.
+                try await daemon.freeze()
+                var queued: [Int32] = []
+                defer {
+                    daemon.signal(SIGCONT)
+                    for fd in queued { close(fd) }
+                }
+                var address = unixAddress(daemon.socketPath)
+                while true {
+                    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                    try #require(fd >= 0)
+                    let result = withUnsafePointer(to: &address) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                        }
+                    }
+                    let code = errno
+                    if result != 0 {
+                        close(fd)
+                        try #require(code == EAGAIN, "connect: errno \(code)")
+                        break
+                    }
+                    queued.append(fd)
+                    try #require(queued.count <= Int(SOMAXCONN) + 1, "the queue holds more than SOMAXCONN")
+                }
+                // The daemon's queue is as deep as bindwatchd.socket's (one more than the backlog
+                // fits on a Unix socket).
+                #expect(queued.count == Int(SOMAXCONN) + 1)
+
+                let refused = try Command.runAllowingFailure([
+                    IntegrationEnvironment.controlPath, "--socket", daemon.socketPath, "--reply-timeout", "1", "status",
+                ])
+                #expect(refused.status == 69)
+                #expect(
+                    refused.error
+                        == "bindwatchctl: bindwatchd at \(daemon.socketPath) accepted no connection within 1 seconds: its listen queue stayed full\n"
+                )
+
+                // A client that finds the queue full waits; the daemon, resumed, answers it.
+                async let answered = BindwatchConnection.withConnection(socketPath: daemon.socketPath, replyTimeout: 20)
+                {
+                    try await $0.status()
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                daemon.signal(SIGCONT)
+                let status = try await answered
+                #expect(try await status.addresses == daemon.addresses().count)
+                for fd in queued { close(fd) }
+                queued.removeAll()
                 try await expectMatchesKernel(daemon, namespace)
                 #expect(daemon.isRunning)
             }

@@ -83,7 +83,9 @@ public final class VarlinkServer: Service {
             }
         }
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
+            // As deep as systemd makes bindwatchd.socket's queue (Backlog= defaults to
+            // SOMAXCONN): a burst of clients waits in it rather than being refused.
+            .serverChannelOption(.backlog, value: SOMAXCONN)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         if let listener = configuration.passedListener {

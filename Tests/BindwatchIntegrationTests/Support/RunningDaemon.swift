@@ -123,6 +123,24 @@ final class RunningDaemon: @unchecked Sendable {
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
+    /// SIGSTOP, and returns once every thread is stopped: the signal lands asynchronously, and
+    /// a thread still running could accept a connection or read a message after `kill` returns.
+    func freeze() async throws {
+        signal(SIGSTOP)
+        let deadline = ContinuousClock.now + .seconds(10)
+        let tasks = "/proc/\(pid)/task"
+        while true {
+            let states = try FileManager.default.contentsOfDirectory(atPath: tasks).map { thread in
+                let stat = (try? String(contentsOfFile: "\(tasks)/\(thread)/stat", encoding: .utf8)) ?? ""
+                // "tid (comm) STATE …": the command may hold spaces and parentheses.
+                return stat[(stat.lastIndex(of: ")") ?? stat.startIndex)...].dropFirst(2).first
+            }
+            if states.allSatisfy({ $0 == "T" }) { return }
+            guard ContinuousClock.now < deadline else { throw DaemonFailure("bindwatchd did not stop: \(states)") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// SIGKILL, and waits for the process to be gone; the directory stays.
     func crash() {
         kill(process.processIdentifier, SIGKILL)
