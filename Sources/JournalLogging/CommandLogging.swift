@@ -13,10 +13,6 @@ public enum CommandLogging {
     private static let bootstrap: Void = {
         let environment = getenv("JOURNAL_STREAM").map { ["JOURNAL_STREAM": String(cString: $0)] } ?? [:]
         let level = getenv("BINDWATCH_LOG_LEVEL").flatMap { Logger.Level(rawValue: String(cString: $0)) } ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = JournalLogHandler(label: label, environment: environment)
-            handler.logLevel = level
-            return handler
-        }
+        JournalLogHandler.bootstrap(level: level, environment: environment)
     }()
 }

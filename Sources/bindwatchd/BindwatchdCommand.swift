@@ -108,13 +108,7 @@ struct BindwatchdCommand: ParsableCommand {
             throw ValidationError(error.message)
         }
 
-        let level = settings.logLevel
-        let environment = ProcessInfo.processInfo.environment
-        LoggingSystem.bootstrap { label in
-            var handler = JournalLogHandler(label: label, environment: environment)
-            handler.logLevel = level
-            return handler
-        }
+        JournalLogHandler.bootstrap(level: settings.logLevel, environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "bindwatchd")
         do {
             try await BindwatchDaemon.run(

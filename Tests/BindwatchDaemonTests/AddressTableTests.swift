@@ -169,6 +169,22 @@ struct AddressTableTests {
         #expect(listed.first { $0.address.description == "2001:db8:11::1" }?.reasons.names == ["link-down"])
     }
 
+    @Test("while events are lost, a deferred link waits for the resync: its sweep tells of the addresses")
+    func deferredLinkWhileUnsynced() async throws {
+        let table = try await makeTable()
+        _ = await table.apply(try RecordedMessages("ipv6-nodad").payloads)
+        let subscription = await table.subscribe(AddressFilter(includesUnbindable: true), encoded: false).subscription
+        _ = await table.apply([try RecordedMessages("link-down-up").payloads[0]], deferringLinkReevaluation: true)
+        await table.eventsLost()
+        #expect(await table.reevaluateDeferredLinks(quiet: 0, limit: 0) == 1)
+        #expect(await table.deferredLinkCount == 1)
+        await table.setSynced(true)
+        #expect(await table.reevaluateDeferredLinks(quiet: 0, limit: 0) == 0)
+        let events = await drain(subscription)
+        #expect(events.map(\.kind) == [.changed])
+        #expect(events.first?.address.reasons.names == ["link-down"])
+    }
+
     /// The recorded rename, whose link goes down first, and a table that publishes addresses
     /// on links that are down.
     private func renameFixture() async throws -> (LiveTable, RecordedMessages) {

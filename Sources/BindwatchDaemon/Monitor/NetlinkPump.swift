@@ -253,11 +253,8 @@ final class NetlinkPump: @unchecked Sendable {
             // daemon would find its last removal old while thousands more wait in the socket,
             // and announce every one of them `changed` (link-down) before its `removed`. So the
             // queue is read first, and the links are looked at only once it is empty: then no
-            // removal arrived since the last one applied. Nor while events are lost and a resync
-            // runs: the removals that overflowed the socket are not coming, and the sweep, not a
-            // `changed` each, must tell of those addresses.
-            let caughtUp = readQueued(limit: Self.datagramsPerWakeUp)
-            if caughtUp && table.assumeIsolated({ $0.synced }) {
+            // removal arrived since the last one applied.
+            if readQueued(limit: Self.datagramsPerWakeUp) {
                 flushPending()
                 table.assumeIsolated {
                     _ = $0.reevaluateDeferredLinks(quiet: Self.linkReevaluationQuiet, limit: Self.linkReevaluationLimit)

@@ -154,8 +154,12 @@ public actor LiveTable {
 
     /// Re-evaluates the deferred links the kernel stopped removing addresses from `quiet`
     /// nanoseconds ago, or that waited `limit`. Returns how many are still deferred.
+    ///
+    /// Not while events are lost and a resync runs: the removals that overflowed the socket are
+    /// not coming, and the sweep, not a `changed` each, must tell of those addresses.
     package func reevaluateDeferredLinks(quiet: UInt64, limit: UInt64) -> Int {
         guard !table.linksAwaitingReevaluation.isEmpty else { return 0 }
+        guard synced else { return table.linksAwaitingReevaluation.count }
         fanout.largestAddressCount = table.largestAddressCount
         let (remaining, keptIPv6) = table.reevaluateDeferredLinks(quiet: quiet, limit: limit, changes: &fanout)
         linksToDumpAfterDown(keptIPv6)
@@ -166,7 +170,7 @@ public actor LiveTable {
 
     /// A question about the table is answered with every verdict current: a deferred link is
     /// re-evaluated first (its events go out before the answer).
-    private func reevaluateDeferredLinksNow() {
+    func reevaluateDeferredLinksNow() {
         guard !table.linksAwaitingReevaluation.isEmpty else { return }
         fanout.largestAddressCount = table.largestAddressCount
         linksToDumpAfterDown(table.reevaluateDeferredLinks(force: true, changes: &fanout).keptIPv6)
