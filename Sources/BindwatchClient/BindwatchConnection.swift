@@ -56,17 +56,26 @@ public struct BindwatchConnection {
         return WatchUpdates(handle: handle)
     }
 
-    /// `Wait`: returns when the request is met; a timeout throws `VarlinkClient.CallError`
-    /// named `io.bindwatch.Timeout`, whose `pending` lists what DAD still holds up.
+    /// `Wait`: returns when the request is met; a timeout throws `WaitTimedOut`, which names
+    /// what DAD still holds up and what does not bind, and why.
     public func wait(_ request: WaitRequest) async throws -> WaitResult {
         try await handle.send(method: "io.bindwatch.Wait") { request.write(to: &$0) }
-        let parameters = try await singleReply()
+        let parameters: [String: JSONValue]
+        do {
+            parameters = try await singleReply()
+        } catch let error as VarlinkClient.CallError where error.name == "io.bindwatch.Timeout" {
+            throw WaitTimedOut(
+                pending: try Self.addresses(error.parameters["pending"] ?? .array([]), field: "pending"),
+                unbindable: try Self.addresses(error.parameters["unbindable"] ?? .array([]), field: "unbindable"))
+        }
         guard let address = parameters["address"] else { throw WireError(field: "address", problem: "missing") }
         let all: [Address]? =
             if let addresses = parameters["addresses"] { try Self.addresses(addresses, field: "addresses") } else {
                 nil
             }
-        return WaitResult(address: try Address(json: address), addresses: all)
+        return WaitResult(
+            address: try Address(json: address), addresses: all,
+            failed: try Self.addresses(parameters["failed"] ?? .array([]), field: "failed"))
     }
 
     /// `GetStatus`.

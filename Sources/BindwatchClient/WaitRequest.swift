@@ -40,4 +40,7 @@ public struct WaitRequest: Sendable, Equatable {
 public struct WaitResult: Sendable {
     public var address: Address
     public var addresses: [Address]?
+    /// With `settled`, the set's addresses that failed DAD: left out of `addresses`, and not
+    /// bindable until re-added.
+    public var failed: [Address]
 }

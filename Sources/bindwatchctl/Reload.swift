@@ -36,10 +36,3 @@ struct Reload: EventLoopCommand {
         }
     }
 }
-
-extension JSONValue {
-    var stringArray: [String] {
-        guard case .array(let values) = self else { return [] }
-        return values.compactMap { if case .string(let text) = $0 { text } else { nil } }
-    }
-}

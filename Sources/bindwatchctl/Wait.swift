@@ -9,9 +9,10 @@ struct Wait: EventLoopCommand {
             Without --settled, exits 0 and prints the first matching address once one is \
             bindable. With --settled, waits until no matching address is in DAD any more and \
             one is bindable, then prints every bindable one, one a line: a service started then \
-            can bind them all. Link-local addresses print with their zone (fe80::1%eth0). \
-            Several --interface options wait for each of them. Exits 1 on timeout, naming the \
-            addresses still in DAD.
+            can bind them all; addresses of the set that failed DAD are named on stderr. \
+            Link-local addresses print with their zone (fe80::1%eth0). Several --interface \
+            options wait for each of them. Exits 1 on timeout, naming the addresses still in \
+            DAD and those that do not bind, with the reasons.
             """)
 
     @ParentCommand var root: Bindwatchctl
@@ -55,37 +56,46 @@ struct Wait: EventLoopCommand {
                     }
                 }
             }
-            var outcomes = [Result<Outcome, any Error>](repeating: .success(.bindable([])), count: targets.count)
+            var outcomes = [Result<Outcome, any Error>](
+                repeating: .success(.bindable([], failed: [])), count: targets.count)
             for await (index, outcome) in group { outcomes[index] = outcome }
             return outcomes
         }
         var pending: [JSONValue] = []
+        var unbindable: [JSONValue] = []
+        var failed: [JSONValue] = []
         var timedOut: [String?] = []
         var lines: [String] = []
         for (interface, outcome) in zip(targets, outcomes) {
             switch outcome {
-            case .success(.bindable(let addresses)):
+            case .success(.bindable(let addresses, let failedDAD)):
                 for address in addresses {
                     let text = Self.bindableText(address)
                     if !lines.contains(text) { lines.append(text) }
                 }
-            case .success(.timedOut(let stillPending)):
+                failed += failedDAD
+            case .success(.timedOut(let stillPending, let notBindable)):
                 timedOut.append(interface)
                 pending += stillPending
+                unbindable += notBindable
             case .failure(let error):
                 throw error
             }
         }
         // All or nothing: a partial list printed before a failure would read as an answer.
-        guard timedOut.isEmpty else { throw timeoutFailure(timedOut, pending: pending) }
+        guard timedOut.isEmpty else { throw timeoutFailure(timedOut, pending: pending, unbindable: unbindable) }
         for line in lines { print(line) }
+        // The wait is met, but a service told to bind one of these would fail: say so where
+        // the unit's log shows it.
+        StandardStream.writeError(
+            failed.map { "bindwatchctl: \(Self.locatedText($0)) failed DAD (dadfailed) and does not bind\n" }.joined())
     }
 
     private enum Outcome: Sendable {
-        /// Best first; one without --settled.
-        case bindable([JSONValue])
-        /// The addresses still in DAD (with --settled).
-        case timedOut(pending: [JSONValue])
+        /// Best first; one without --settled. `failed`: the set's addresses that failed DAD.
+        case bindable([JSONValue], failed: [JSONValue])
+        /// The addresses still in DAD, and those that neither bind nor wait, with reasons.
+        case timedOut(pending: [JSONValue], unbindable: [JSONValue])
     }
 
     /// One Wait call.
@@ -108,14 +118,18 @@ struct Wait: EventLoopCommand {
             do {
                 reply = try await handle.nextReply()
             } catch let error as VarlinkClient.CallError where error.name == "io.bindwatch.Timeout" {
-                guard case .array(let pending)? = error.parameters["pending"] else { return .timedOut(pending: []) }
-                return .timedOut(pending: pending)
+                return .timedOut(
+                    pending: error.parameters["pending"]?.arrayValue ?? [],
+                    unbindable: error.parameters["unbindable"]?.arrayValue ?? [])
             }
             guard let reply else {
                 throw VarlinkClient.ConnectionFailure.closedWithoutAnswer(path: root.connection.socketPath)
             }
-            if case .array(let addresses)? = reply.parameters["addresses"] { return .bindable(addresses) }
-            return .bindable(reply.parameters["address"].map { [$0] } ?? [])
+            let failed = reply.parameters["failed"]?.arrayValue ?? []
+            if case .array(let addresses)? = reply.parameters["addresses"] {
+                return .bindable(addresses, failed: failed)
+            }
+            return .bindable(reply.parameters["address"].map { [$0] } ?? [], failed: failed)
         }
     }
 
@@ -126,7 +140,14 @@ struct Wait: EventLoopCommand {
         return "\(text)%\(interface)"
     }
 
-    private func timeoutFailure(_ interfaces: [String?], pending: [JSONValue]) -> CommandFailure {
+    /// `2001:db8::1 on eth0`, for messages.
+    private static func locatedText(_ address: JSONValue) -> String {
+        "\(bindableText(address)) on \(address["interface"]?.text ?? "?")"
+    }
+
+    private func timeoutFailure(_ interfaces: [String?], pending: [JSONValue], unbindable: [JSONValue])
+        -> CommandFailure
+    {
         let seconds = timeout == timeout.rounded() ? String(Int(timeout)) : String(timeout)
         let names = interfaces.compactMap { $0 }.joined(separator: ", ")
         let scopeText = scope.map { $0 == "global" ? " a global" : " a \($0)-scope or wider" } ?? ""
@@ -142,13 +163,18 @@ struct Wait: EventLoopCommand {
                 (scopeText.isEmpty ? "a" : String(scopeText.dropFirst())) + " bindable address"
                 + (names.isEmpty ? "" : " on \(names)")
         }
-        guard !pending.isEmpty else { return CommandFailure("timed out after \(seconds) s waiting for \(what)") }
-        // One line per address still in DAD: a unit's log then says what held it up.
-        let lines = pending.map { address in
-            let state = address["flags"]?.stringArray.contains("optimistic") == true ? "optimistic" : "tentative"
-            return "\(Self.bindableText(address)) on \(address["interface"]?.text ?? "?"): \(state)"
-        }
+        // One line per address still in DAD, then per address that does not bind: a unit's
+        // log then says what held the wait up.
+        let lines =
+            pending.map { address in
+                let state = address["flags"]?.stringArray.contains("optimistic") == true ? "optimistic" : "tentative"
+                return "\(Self.locatedText(address)): \(state)"
+            }
+            + unbindable.map { address in
+                "\(Self.locatedText(address)): not bindable: \(address["reasons"]?.stringArray.joined(separator: ", ") ?? "")"
+            }
         return CommandFailure(
-            "timed out after \(seconds) s waiting for \(what); still in DAD:\n" + lines.joined(separator: "\n"))
+            "timed out after \(seconds) s waiting for \(what)" + (pending.isEmpty ? "" : "; still in DAD:")
+                + lines.map { "\n" + $0 }.joined())
     }
 }

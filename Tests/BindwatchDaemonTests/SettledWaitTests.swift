@@ -28,6 +28,7 @@ struct SettledWaitTests {
     }
 
     func ids(_ addresses: [Address]?) -> [String]? { addresses?.map(\.id) }
+    func ids(_ answer: SettledWait.Answer?) -> [String]? { answer?.bindable.map(\.id) }
 
     @Test("settles when DAD ends, not before")
     func dadEnds() async throws {
@@ -40,7 +41,7 @@ struct SettledWaitTests {
         #expect(ids(await table.endSettledWaitPending(wait)) == ["2/2001:db8:10::1"])
         _ = await table.apply([recorded.payloads[1]])
         #expect(ids(await wait.settled()) == ["2/2001:db8:10::1"])
-        #expect(await table.endSettledWait(wait).isEmpty)
+        #expect(await table.endSettledWait(wait) == nil, "an answered wait leaves nothing to name")
     }
 
     @Test("the answer waits for a dump made after the call, even when everything already binds")
@@ -104,13 +105,37 @@ struct SettledWaitTests {
         _ = await table.endSettledWait(wait)
     }
 
-    @Test("a DAD failure does not hold the wait, and the failed address is not listed")
+    @Test("a DAD failure does not hold the wait; the failed address is not listed but named apart")
     func dadFailureIsNotPending() async throws {
         let table = try await makeTable("ipv6-nodad", "ipv6-dadfailed")
         let wait = await table.registerSettledWait(SettledWaitRequest(interface: "veth0"))
         await freshDumpDone(table)
-        #expect(ids(await wait.settled()) == ["2/2001:db8:11::1"])
+        let answer = await wait.settled()
+        #expect(ids(answer) == ["2/2001:db8:11::1"])
+        #expect(ids(answer?.failed) == ["2/2001:db8:20::1"])
         _ = await table.endSettledWait(wait)
+
+        // A wait for another address of the link does not hear of it.
+        let other = await table.registerSettledWait(SettledWaitRequest(address: try IPAddress("2001:db8:11::1")))
+        await freshDumpDone(table, 2)
+        #expect(await other.settled()?.failed.isEmpty == true)
+        _ = await table.endSettledWait(other)
+    }
+
+    @Test("a timeout names the addresses that neither bind nor wait, with their reasons")
+    func timeoutNamesUnbindable() async throws {
+        let table = try await makeTable("ipv6-nodad", "ipv6-dadfailed")
+        let failed = try IPAddress("2001:db8:20::1")
+        let wait = await table.registerSettledWait(SettledWaitRequest(address: failed))
+        await freshDumpDone(table)
+        #expect(!wait.isComplete, "a failed address never settles a wait for it")
+        let unanswered = try #require(await table.endSettledWait(wait))
+        #expect(unanswered.pending.isEmpty)
+        #expect(ids(unanswered.unbindable) == ["2/2001:db8:20::1"])
+        #expect(unanswered.unbindable.first?.reasons.names == ["dadfailed"])
+        // The plain wait's timeout asks the same question.
+        #expect(
+            ids(await table.whyUnanswered(SettledWaitRequest(interface: "veth0")).unbindable) == ["2/2001:db8:20::1"])
     }
 
     @Test("addresses the policy excludes are not pending")
@@ -128,7 +153,7 @@ struct SettledWaitTests {
         let held = await unfiltered.registerSettledWait(SettledWaitRequest(interface: "veth0"))
         await freshDumpDone(unfiltered)
         #expect(!held.isComplete)
-        #expect(ids(await unfiltered.endSettledWait(held)) == ["2/2001:db8:71::1"])
+        #expect(ids(await unfiltered.endSettledWait(held)?.pending) == ["2/2001:db8:71::1"])
     }
 
     @Test("loopback settles nothing unless the wait names it")

@@ -87,11 +87,23 @@ extension IntegrationTests {
                         WaitRequest(
                             filter: AddressFilter(family: .inet, interface: "veth0"), timeout: 20, settled: true))
                     #expect(settled.addresses?.map(\.address.description).sorted() == ["192.0.2.8", "192.0.2.9"])
+                    #expect(settled.failed.isEmpty)
                     do {
                         _ = try await bindwatch.wait(WaitRequest(address: "2001:db8:99::9", timeout: 0.2))
                         Issue.record("a Wait for an address nobody adds answered")
-                    } catch let error as VarlinkClient.CallError {
-                        #expect(error.name == "io.bindwatch.Timeout")
+                    } catch let timeout as WaitTimedOut {
+                        #expect(timeout.pending.isEmpty && timeout.unbindable.isEmpty)
+                    }
+                    // An address the kernel binds but the default policy does not publish: the
+                    // timeout says why.
+                    try namespace.ip(
+                        "addr", "add", "2001:db8:98::1/64", "dev", "veth0", "nodad", "preferred_lft", "0")
+                    do {
+                        _ = try await bindwatch.wait(WaitRequest(address: "2001:db8:98::1", timeout: 0.5))
+                        Issue.record("a Wait for a deprecated address answered")
+                    } catch let timeout as WaitTimedOut {
+                        #expect(timeout.unbindable.map(\.address.description) == ["2001:db8:98::1"])
+                        #expect(timeout.unbindable.first?.reasons == .deprecated)
                     }
                 }
             }

@@ -119,7 +119,9 @@ extension IntegrationTests {
             }
         }
 
-        @Test("a DAD failure does not hold the wait; what it prints binds")
+        @Test(
+            "a DAD failure does not hold the wait; what it prints binds; the failure is named, and why a wait for it times out"
+        )
         func dadFailureDoesNotHold() async throws {
             try await withSlowDAD(seconds: 1) { namespace, peer, daemon in
                 try peer.ip("addr", "add", "2001:db8:d::1/64", "dev", "veth1", "nodad")
@@ -135,6 +137,16 @@ extension IntegrationTests {
                 let ifindex = try namespace.ifindex("veth0")
                 let texts = printed.map { $0.replacingOccurrences(of: "%veth0", with: "%\(ifindex)") }
                 #expect(try namespace.bindResults(texts).values.allSatisfy { $0 == 0 })
+                #expect(
+                    result.error == "bindwatchctl: 2001:db8:d::1 on veth0 failed DAD (dadfailed) and does not bind\n")
+                #expect(try namespace.bindResults(["2001:db8:d::1"])["2001:db8:d::1"] == Int(EADDRNOTAVAIL))
+
+                let named = try ctl(daemon, "wait", "--address", "2001:db8:d::1", "--timeout", "1")
+                #expect(named.status == 1)
+                #expect(
+                    named.error
+                        == "bindwatchctl: timed out after 1 s waiting for 2001:db8:d::1 to be bindable\n"
+                        + "bindwatchctl: 2001:db8:d::1 on veth0: not bindable: dadfailed\n")
             }
         }
 

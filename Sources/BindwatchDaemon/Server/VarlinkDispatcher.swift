@@ -246,6 +246,12 @@ struct VarlinkDispatcher: Sendable {
                     for address in all { address.write(to: &json) }
                     json.endArray()
                 }
+                if !answer.failed.isEmpty {
+                    json.key("failed")
+                    json.beginArray()
+                    for address in answer.failed { address.write(to: &json) }
+                    json.endArray()
+                }
             })
     }
 
@@ -253,6 +259,8 @@ struct VarlinkDispatcher: Sendable {
         var first: Address
         /// A settled wait's every bindable address, best first.
         var all: [Address]?
+        /// A settled wait's addresses that failed DAD.
+        var failed: [Address] = []
     }
 
     /// Without `settled`: the first bindable address that matches, now or later.
@@ -274,7 +282,8 @@ struct VarlinkDispatcher: Sendable {
         await table.unsubscribe(subscription)
         guard let found else {
             if peerGone.hasFired { return nil }
-            throw VarlinkError.timeout(pending: [])
+            let (pending, unbindable) = await table.whyUnanswered(wait.settledRequest)
+            throw VarlinkError.timeout(pending: pending, unbindable: unbindable)
         }
         return WaitAnswer(first: found, all: nil)
     }
@@ -282,15 +291,14 @@ struct VarlinkDispatcher: Sendable {
     /// With `settled`: once no address of the set is in DAD and one binds.
     private func waitUntilSettled(_ wait: WaitParameters, peerGone: OneShotSignal) async throws -> WaitAnswer? {
         let settledWait = await table.registerSettledWait(wait.settledRequest)
-        let addresses = await race(timeout: wait.timeout, peerGone: peerGone) { await settledWait.settled() }
-        let pending = await table.endSettledWait(settledWait)
-        guard let addresses else {
-            if peerGone.hasFired { return nil }
-            throw VarlinkError.timeout(pending: pending)
-        }
+        let answer = await race(timeout: wait.timeout, peerGone: peerGone) { await settledWait.settled() }
+        let unanswered = await table.endSettledWait(settledWait)
         // The table completes a wait only when one of these binds.
-        guard let first = addresses.first else { throw VarlinkError.timeout(pending: pending) }
-        return WaitAnswer(first: first, all: addresses)
+        guard let answer, let first = answer.bindable.first else {
+            if peerGone.hasFired { return nil }
+            throw VarlinkError.timeout(pending: unanswered?.pending ?? [], unbindable: unanswered?.unbindable ?? [])
+        }
+        return WaitAnswer(first: first, all: answer.bindable, failed: answer.failed)
     }
 
     /// `body`'s result, or nil once `timeout` seconds pass or the client goes away.

@@ -31,17 +31,25 @@ extension LiveTable {
         return wait
     }
 
-    /// Forgets a wait, answered or not. Returns the addresses of its set still in DAD, for a
-    /// timeout's message.
-    public func endSettledWait(_ wait: SettledWait) -> [Address] {
-        guard settledWaits.removeValue(forKey: wait.id) != nil else { return [] }
+    /// Forgets a wait, answered or not. For one the table had not answered, returns what a
+    /// timeout's message names (see `whyUnanswered`).
+    public func endSettledWait(_ wait: SettledWait) -> (pending: [Address], unbindable: [Address])? {
+        guard settledWaits.removeValue(forKey: wait.id) != nil else { return nil }
         if let address = wait.request.address {
             fanout.settledWaitTargets[address, default: 1] -= 1
             if fanout.settledWaitTargets[address] == 0 { fanout.settledWaitTargets[address] = nil }
         } else {
             fanout.settledWaitsWithoutTarget -= 1
         }
-        return table.pendingAddresses(of: wait.request)
+        guard !wait.isComplete else { return nil }
+        return whyUnanswered(wait.request)
+    }
+
+    /// Why no answer came for the request's set, for a timeout to name: the addresses still in
+    /// DAD, and up to 64 that neither bind nor wait for DAD, whose reasons say why. Best first.
+    public func whyUnanswered(_ request: SettledWaitRequest) -> (pending: [Address], unbindable: [Address]) {
+        reevaluateDeferredLinksNow()
+        return (table.pendingAddresses(of: request), table.unbindableAddresses(of: request, limit: 64))
     }
 
     /// The netlink monitor says which dumps are still to come, and which fresh dumps are in.
@@ -72,6 +80,8 @@ extension LiveTable {
             table.linksAwaitingReevaluation.isEmpty,
             table.isSettled(wait.request, linksAwaitingDump: dumpProgress.linksAwaitingDump)
         else { return }
-        wait.complete(with: table.bindableAddresses(of: wait.request))
+        wait.complete(
+            with: SettledWait.Answer(
+                bindable: table.bindableAddresses(of: wait.request), failed: table.failedAddresses(of: wait.request)))
     }
 }

@@ -11,7 +11,7 @@ public final class SettledWait: Sendable {
     /// The fresh address dump this wait needs before its answer can be trusted (see
     /// `LiveTable.registerSettledWait`).
     let freshDump: UInt64
-    private let answer = Mutex<[Address]?>(nil)
+    private let answer = Mutex<Answer?>(nil)
     private let answered = OneShotSignal()
 
     init(id: UInt64, request: SettledWaitRequest, freshDump: UInt64) {
@@ -20,14 +20,23 @@ public final class SettledWait: Sendable {
         self.freshDump = freshDump
     }
 
-    /// The bindable addresses, best first, once settled; nil if the calling task is cancelled first.
-    public func settled() async -> [Address]? {
+    /// What a settled set holds when the wait ends.
+    public struct Answer: Sendable {
+        /// Best first; never empty.
+        public var bindable: [Address]
+        /// Addresses of the set that failed DAD: they will not bind until re-added, and the
+        /// client should hear of them rather than find out at bind().
+        public var failed: [Address]
+    }
+
+    /// The answer once settled; nil if the calling task is cancelled first.
+    public func settled() async -> Answer? {
         await answered.wait()
         return answer.withLock { $0 }
     }
 
-    func complete(with addresses: [Address]) {
-        answer.withLock { $0 = addresses }
+    func complete(with answer: Answer) {
+        self.answer.withLock { $0 = answer }
         answered.fire()
     }
 

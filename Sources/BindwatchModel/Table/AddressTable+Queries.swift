@@ -63,6 +63,26 @@ extension AddressTable {
         addresses(of: request) { $0.isPending }
     }
 
+    /// The addresses of the request's set that failed DAD, of the scope it asks for: they
+    /// never bind until re-added, and a wait that ends without them should say so.
+    public func failedAddresses(of request: SettledWaitRequest) -> [Address] {
+        let widestRank = request.widestAcceptedRank
+        return addresses(of: request) {
+            $0.flags.contains(.dadFailed) && SettlementCounts.rank(of: $0) <= widestRank
+        }
+    }
+
+    /// Up to `limit` addresses of the request's set, of the scope it asks for, that neither bind
+    /// nor wait for DAD, best first: with their reasons, why a wait went unanswered.
+    public func unbindableAddresses(of request: SettledWaitRequest, limit: Int) -> [Address] {
+        let widestRank = request.widestAcceptedRank
+        return Array(
+            addresses(of: request) {
+                !$0.reasons.isEmpty && !$0.isPending && SettlementCounts.rank(of: $0) <= widestRank
+            }
+            .prefix(limit))
+    }
+
     /// The addresses of the set that pass `include`, best first. Loopback and host-scope ones
     /// only when the request names them.
     private func addresses(of request: SettledWaitRequest, where include: (AddressRecord) -> Bool) -> [Address] {

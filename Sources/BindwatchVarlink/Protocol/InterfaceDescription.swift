@@ -68,6 +68,8 @@ package enum InterfaceDescription {
         # is bindable (of at least scope). Loopback and host-scope addresses count only when interface
         # or address names them. The answer reflects a dump of the kernel's addresses made after the
         # call arrived. addresses: every bindable address of the set, best first; address: the first.
+        # failed: the set's addresses that failed DAD (dadfailed), which the answer leaves out: none
+        # binds until it is removed and added again.
         # Either way, fails with Timeout after timeout seconds (none: no limit).
         method Wait(
           family: ?string,
@@ -78,7 +80,8 @@ package enum InterfaceDescription {
           scope: ?string
         ) -> (
           address: Address,
-          addresses: ?[]Address
+          addresses: ?[]Address,
+          failed: ?[]Address
         )
 
         # Rereads the settings (file, environment, flags), as SIGHUP does, and applies the policy and
@@ -201,8 +204,10 @@ package enum InterfaceDescription {
           addresses: []AddressExplanation
         )
 
-        # pending: for a settled Wait, the addresses of its set still in DAD.
-        error Timeout (pending: ?[]Address)
+        # pending: the addresses of the Wait's set still in DAD. unbindable: up to 64 addresses of
+        # its set (of its scope) that neither bind nor wait for DAD, each with the reasons why.
+        # Both best first.
+        error Timeout (pending: ?[]Address, unbindable: ?[]Address)
 
         # A List reply would exceed the 16 MiB message limit; call it with more.
         error TooLarge (addresses: int)

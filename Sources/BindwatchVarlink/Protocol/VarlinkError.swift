@@ -33,9 +33,13 @@ public struct VarlinkError: Error, Sendable, Equatable {
     }
 
     public static let expectedMore = VarlinkError("org.varlink.service.ExpectedMore")
-    /// `pending`: what a settled wait still waited for, in DAD.
-    public static func timeout(pending: [Address]) -> VarlinkError {
-        VarlinkError("io.bindwatch.Timeout", pending.isEmpty ? [] : [("pending", .addresses(pending))])
+    /// `pending`: what a settled wait still waited for, in DAD. `unbindable`: addresses of the
+    /// wait's set that neither bind nor wait for DAD, each with its reasons.
+    public static func timeout(pending: [Address], unbindable: [Address]) -> VarlinkError {
+        VarlinkError(
+            "io.bindwatch.Timeout",
+            (pending.isEmpty ? [] : [("pending", .addresses(pending))])
+                + (unbindable.isEmpty ? [] : [("unbindable", .addresses(unbindable))]))
     }
     public static let noSuchAddress = VarlinkError("io.bindwatch.NoSuchAddress")
     public static let permissionDenied = VarlinkError("io.bindwatch.PermissionDenied")
