@@ -243,9 +243,10 @@ let package = Package(
         // -sanitize=fuzzer in .build-fuzz. A plain build makes a replayer of inputs (FILE|DIR...).
         .executableTarget(
             name: "bindwatch-fuzz-varlink",
+            // Not the daemon: the fuzzer's sanitized release build then compiles none of NIOPosix,
+            // ServiceLifecycle or swift-configuration.
             dependencies: [
                 "AddressClassification",
-                "BindwatchDaemon",
                 "BindwatchModel",
                 "BindwatchVarlink",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -14,9 +14,7 @@
 // A plain `swift build` builds a replayer instead: `bindwatch-fuzz-varlink FILE|DIR...` runs
 // each file through the same function, so crash inputs and the seeds work as regression tests.
 import AddressClassification
-import BindwatchDaemon
 import BindwatchModel
-import BindwatchNetlink
 import BindwatchVarlink
 import Glibc
 import NIOCore

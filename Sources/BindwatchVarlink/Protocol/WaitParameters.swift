@@ -1,15 +1,15 @@
 import BindwatchModel
-import BindwatchVarlink
 
-/// The parameters of a `Wait` call, checked (the varlink fuzzer runs the same checks).
+/// The parameters of a `Wait` call, checked: the server's side of the call, here beside
+/// `VarlinkParameters` so that the varlink fuzzer runs the same checks without the daemon.
 package struct WaitParameters: Sendable {
     /// `family` and `interface`; a zone on `address` (fe80::1%eth0) sets `interface`.
-    var filter: AddressFilter
+    package var filter: AddressFilter
     package var address: IPAddress?
     /// Seconds; nil waits for ever.
-    var timeout: Double?
-    var settled: Bool
-    var minimumScope: KernelScope?
+    package var timeout: Double?
+    package var settled: Bool
+    package var minimumScope: KernelScope?
 
     package init(_ parameters: VarlinkParameters) throws(VarlinkError) {
         filter = try parameters.filter()
@@ -43,14 +43,14 @@ package struct WaitParameters: Sendable {
         }
     }
 
-    var settledRequest: SettledWaitRequest {
+    package var settledRequest: SettledWaitRequest {
         SettledWaitRequest(
             family: filter.family, interface: filter.interface, address: address, minimumScope: minimumScope)
     }
 
     /// Without `settled`: a bindable address of the filter, of the scope asked for; without
     /// `address`, not a loopback or host-scope one.
-    func matches(_ candidate: Address) -> Bool {
+    package func matches(_ candidate: Address) -> Bool {
         guard candidate.isBindable && filter.matches(candidate) else { return false }
         if let minimumScope, candidate.scope.breadthRank > minimumScope.breadthRank { return false }
         if let address { return candidate.address == address }
