@@ -56,7 +56,7 @@ let package = Package(
             dependencies: ["CYAML"]
         ),
         // The settings file (/etc/bindwatch/bindwatch.yaml) as YAML nodes: bindwatchd reads all
-        // of it, bindwatchctl's dispatch and metrics their own sections.
+        // of it, bindwatch-dispatch and bindwatch-metrics their own sections.
         .target(
             name: "BindwatchSettingsFile",
             dependencies: ["CBindwatchYAML"]
@@ -89,6 +89,7 @@ let package = Package(
         .target(
             name: "BindwatchVarlink",
             dependencies: [
+                "AddressClassification",
                 "BindwatchModel",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -143,6 +144,7 @@ let package = Package(
             name: "BindwatchMetrics",
             dependencies: [
                 "BindwatchClient",
+                "CBindwatchSystem",
                 "BindwatchSettingsFile",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -256,6 +258,7 @@ let package = Package(
         .testTarget(
             name: "BindwatchDaemonTests",
             dependencies: [
+                "AddressClassification",
                 "BindwatchClient",
                 "BindwatchDaemon",
                 "BindwatchModel",

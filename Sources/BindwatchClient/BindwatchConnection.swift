@@ -90,10 +90,12 @@ public struct BindwatchConnection {
         return try ReloadResult(parameters: try await singleReply())
     }
 
-    /// `Classify`: what any address is; the classifier's fields as the interface names them.
-    public func classify(_ address: String) async throws -> [String: JSONValue] {
+    /// `Classify`: what any address is, and the same in a few sentences.
+    public func classify(_ address: String) async throws -> (classification: ClassificationResult, explanation: String)
+    {
         try await handle.send(method: "io.bindwatch.Classify") { $0.field("address", address) }
-        return try await singleReply()
+        let fields = ReplyFields(try await singleReply())
+        return (try ClassificationResult(fields: fields), try fields.string("explanation"))
     }
 
     /// `Explain`: every copy of an address of this host, with each reason and its source.

@@ -16,17 +16,17 @@ public struct Explanation: Sendable {
         public var reasons: [Reason]
     }
 
-    /// The classifier's fields, as `Classify` gives them.
-    public var classification: [String: JSONValue]
+    /// What the address is, as `Classify` says.
+    public var classification: ClassificationResult
     public var explanation: String
     public var addresses: [Copy]
 
     init(parameters: [String: JSONValue]) throws(WireError) {
         let reply = ReplyFields(parameters)
-        guard case .object(let classification)? = parameters["classification"] else {
-            throw WireError(field: "classification", problem: "missing or not an object")
+        guard let classification = try reply.optionalObject("classification") else {
+            throw WireError(field: "classification", problem: "missing")
         }
-        self.classification = classification
+        self.classification = try ClassificationResult(fields: classification)
         explanation = try reply.string("explanation")
         guard case .array(let copies)? = parameters["addresses"] else {
             throw WireError(field: "addresses", problem: "missing or not an array")

@@ -1,6 +1,6 @@
 extension Dispatcher {
     /// `/etc/bindwatch/dispatch.d`, then `dispatch.d` under the lib directory of the prefix the
-    /// program is installed in (`/usr/local/bin/bindwatchctl`: `/usr/local/lib/bindwatch/dispatch.d`).
+    /// program is installed in (`/usr/local/bin/bindwatch-dispatch`: `/usr/local/lib/bindwatch/dispatch.d`).
     public static var defaultDirectories: [String] {
         var directories = ["/etc/bindwatch/dispatch.d"]
         if let bin = ProcessCalls.executableDirectory, let slash = bin.lastIndex(of: "/") {

@@ -1,6 +1,6 @@
 import BindwatchSettingsFile
 
-/// `bindwatchctl metrics`' settings: the config file's `metrics:` section, then
+/// bindwatch-metrics' settings: the config file's `metrics:` section, then
 /// `BINDWATCH_METRICS_*` environment variables, then command-line options.
 public struct MetricsSettings: Sendable {
     public struct Options: Sendable {

@@ -1,3 +1,4 @@
+import CBindwatchSystem
 import Glibc
 import SystemPackage
 
@@ -36,6 +37,7 @@ public struct TextfileWriter: Sendable {
     }
 
     private static func rename(_ from: String, to: String) throws(Errno) {
-        if Glibc.rename(from, to) != 0 { throw Errno(rawValue: errno) }
+        let result = bw_rename(from, to)
+        if result < 0 { throw Errno(rawValue: -result) }
     }
 }

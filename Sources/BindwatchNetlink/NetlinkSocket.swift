@@ -107,7 +107,7 @@ public final class NetlinkSocket: Sendable {
         case EAGAIN where !wait: return nil
         case ENOBUFS: return .overrun
         case EMSGSIZE: return .truncated
-        // recvmsg continues a running dump. When another thread's sendmsg starts a dump that
+        // recvmsg continues a running dump. When a sendmsg starts a dump that
         // completes at once, recvmsg may still see it running, then find it ended: the kernel
         // reports EINVAL through sk_err (netlink_dump), once, and the replies are queued.
         case EINVAL: return .dumpRace

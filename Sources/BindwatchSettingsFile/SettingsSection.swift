@@ -1,5 +1,5 @@
-/// One section of the settings file, for a program that reads only its own (bindwatchctl's
-/// `dispatch:` and `metrics:`): every key in it must be one the program knows, and each value
+/// One section of the settings file, for a program that reads only its own (bindwatch-dispatch's
+/// `dispatch:`, bindwatch-metrics' `metrics:`): every key in it must be one the program knows, and each value
 /// is read with an error that names the key and the file. Other sections are bindwatchd's.
 package struct SettingsSection {
     /// What is wrong, naming the key and the file as bindwatchd's own errors do.

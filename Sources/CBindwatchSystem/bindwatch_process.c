@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -128,6 +129,8 @@ int bw_stat(const char *path, bw_file_status *status_out) {
     status_out->is_null_device = S_ISCHR(status.st_mode) && major(status.st_rdev) == 1 && minor(status.st_rdev) == 3;
     return 0;
 }
+
+int bw_rename(const char *from, const char *to) { return rename(from, to) < 0 ? -errno : 0; }
 
 int bw_list_directory(const char *path, char *buffer, size_t capacity, size_t *length_out) {
     DIR *directory = opendir(path);

@@ -8,7 +8,7 @@
 //   - VarlinkRequest's result (request or error) matches a model built on JSONParser's;
 //   - JSON that parses, written back by JSONWriter, parses to the same value;
 //   - every error reply the server would send is JSON that parses back to the same error;
-//   - Wait's address parsing (glibc inet_pton) agrees with Classify's (AddressClassification).
+//   - the address parser of Wait, Classify and Explain reads what glibc's inet_pton reads.
 //
 // Built by scripts/fuzz with -sanitize=fuzzer -DBINDWATCH_FUZZING (libFuzzer supplies main).
 // A plain `swift build` builds a replayer instead: `bindwatch-fuzz-varlink FILE|DIR...` runs
@@ -187,7 +187,8 @@ enum FuzzVarlink {
                 let parts = text.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
                 checkAddressParsers(String(parts[0]))
             }
-            _ = try WaitParameters(parameters)
+            var wait = try WaitParameters(parameters)
+            try wait.applyZone(interfaceName: nil)
         case "io.bindwatch.Classify", "io.bindwatch.Explain":
             let parameters = try VarlinkParameters(request.parameters, allowed: ["address"])
             guard let text = try parameters.string("address") else { throw .invalidParameter("address") }

@@ -26,7 +26,8 @@ struct BindwatchdCommand: ParsableCommand {
     @Option(help: "Socket file mode, octal (default 0666).")
     var socketMode: String?
 
-    @Option(help: "Netlink receive buffer in bytes (default 33554432).")
+    @Option(
+        help: "Netlink receive buffer in bytes (default \(NetlinkMonitor.Configuration.defaultReceiveBufferBytes)).")
     var netlinkReceiveBuffer: Int?
 
     @Flag(help: "Count optimistic addresses (DAD still running) as bindable.")

@@ -5,6 +5,9 @@ import NIOEmbedded
 import Synchronization
 import Testing
 
+import struct AddressClassification.Classification
+
+@testable import BindwatchClient
 @testable import BindwatchDaemon
 @testable import BindwatchModel
 @testable import BindwatchNetlink
@@ -121,6 +124,14 @@ struct VarlinkTests {
             ("io.bindwatch.List", ["all": .string("yes")], "org.varlink.service.InvalidParameter"),
             ("io.bindwatch.Watch", [:], "org.varlink.service.ExpectedMore"),
             ("io.bindwatch.Wait", ["address": .string("not-an-address")], "io.bindwatch.InvalidAddress"),
+            // Classify's and Explain's rules for a zone: IPv6 only, nothing unprintable.
+            ("io.bindwatch.Wait", ["address": .string("192.0.2.1%veth0")], "io.bindwatch.InvalidAddress"),
+            ("io.bindwatch.Wait", ["address": .string("fe80::1%veth\u{1}")], "io.bindwatch.InvalidAddress"),
+            ("io.bindwatch.Wait", ["address": .string("fe80::1%")], "io.bindwatch.InvalidAddress"),
+            (
+                "io.bindwatch.Wait", ["address": .string("fe80::b0:ff:fe00:1%lo"), "interface": .string("veth0")],
+                "org.varlink.service.InvalidParameter"
+            ),
             (
                 "io.bindwatch.Wait", ["address": .string("192.0.2.99"), "timeout": .number(0.05)],
                 "io.bindwatch.Timeout"
@@ -183,6 +194,26 @@ struct VarlinkTests {
         let elsewhere = try await call(
             "io.bindwatch.Wait", ["address": .string("fe80::b0:ff:fe00:1%lo"), "timeout": .number(0.05)])
         #expect(elsewhere.first?["error"] == .string("io.bindwatch.Timeout"))
+    }
+
+    @Test(
+        "Wait: a zone names the link by name or index, as Explain's does; another link's zone does not match",
+        arguments: [
+            (["address": .string("fe80::b0:ff:fe00:1%2")], true),
+            (["address": .string("fe80::b0:ff:fe00:1%2"), "interface": .string("veth0")], true),
+            (["address": .string("fe80::b0:ff:fe00:1%veth0"), "interface": .string("veth0")], true),
+            (["address": .string("fe80::b0:ff:fe00:1%1")], false),
+            (["address": .string("fe80::b0:ff:fe00:1%3")], false),
+        ] as [([String: JSONValue], Bool)])
+    func waitZone(parameters: [String: JSONValue], answers: Bool) async throws {
+        var call = parameters
+        call["timeout"] = .number(0.05)
+        let reply = try await self.call("io.bindwatch.Wait", call).first
+        if answers {
+            #expect(reply?["parameters"]?["address"]?["interface"] == .string("veth0"))
+        } else {
+            #expect(reply?["error"] == .string("io.bindwatch.Timeout"))
+        }
     }
 
     @Test("GetInfo and GetInterfaceDescription")
@@ -274,6 +305,29 @@ struct VarlinkTests {
         let reply = try await call("io.bindwatch.Classify", ["address": .string(input)]).first?["parameters"]
         #expect(reply?["address"] == .string(canonical))
         #expect(try IPAddress(input).description == canonical)
+    }
+
+    @Test(
+        "the client library reads Classify's reply as the classifier made it",
+        arguments: ["64:ff9b::1", "1000::1", "192.168.1.1", "fe80::1%eth0", "ff02::1", "2001:db8::1", "100.64.0.1"])
+    func classifyDecoded(input: String) async throws {
+        let reply = try await call("io.bindwatch.Classify", ["address": .string(input)]).first
+        guard case .object(let parameters)? = reply?["parameters"] else {
+            Issue.record("no parameters: \(String(describing: reply))")
+            return
+        }
+        let decoded = try ClassificationResult(fields: ReplyFields(parameters))
+        let expected = try Classification(parsing: input)
+        #expect(decoded.address == expected.zonedAddress.description)
+        #expect(decoded.family == expected.zonedAddress.address.family)
+        #expect(decoded.type == expected.type)
+        #expect(decoded.ianaGlobalUnicast == expected.ianaGlobalUnicast)
+        #expect(decoded.special?.prefix == expected.special?.prefix)
+        #expect(decoded.special?.rfc == expected.special?.rfc)
+        #expect(decoded.globallyReachable == expected.globallyReachable)
+        #expect((decoded.kernel == nil) == (expected.kernel == nil))
+        #expect(decoded.precedence == expected.precedence)
+        #expect(decoded.label == expected.label)
     }
 
     @Test("List with more streams parts; the last has snapshotComplete")

@@ -39,7 +39,13 @@ extension IntegrationTests {
 
                     let explanation = try await bindwatch.explain("2001:db8:7::1")
                     #expect(explanation.addresses.map(\.address.interface) == ["veth0"])
-                    #expect(explanation.classification["type"] == .string("global-unicast"))
+                    #expect(explanation.classification.type == .globalUnicast)
+
+                    let (classified, sentences) = try await bindwatch.classify("2001:DB8:7::1")
+                    #expect(classified.address == "2001:db8:7::1")
+                    #expect(classified.special?.prefix == "2001:db8::/32")
+                    #expect(classified.globallyReachable == false)
+                    #expect(!sentences.isEmpty)
 
                     let reload = try await bindwatch.reload()
                     #expect(reload.restartRequired.isEmpty)

@@ -19,6 +19,9 @@ public struct Signals: Sendable {
 /// Wires the daemon together: the table, the netlink monitor and the varlink server, in one
 /// ServiceGroup that shuts down gracefully on SIGTERM and SIGINT.
 public enum BindwatchDaemon {
+    /// What `GetInfo`, `GetStatus` and the event log's `started` line report.
+    public static let version = "0.1.0"
+
     /// `reload` rereads the settings on SIGHUP, which `signals.reload` delivers;
     /// `signals.termination` stops the daemon on SIGTERM and SIGINT.
     public static func run(
@@ -26,10 +29,10 @@ public enum BindwatchDaemon {
         reload: @escaping @Sendable () async throws -> DaemonSettings, logger: Logger
     ) async throws {
         raiseOpenFileLimit(logger: logger)
-        // Replies and snapshots of many addresses are large, short-lived buffers, built on
-        // whichever event loop serves the client: with glibc's default (a threshold that rises
-        // to 32 MiB) they stayed in per-thread heaps after use, and 1,000 Watch clients left
-        // the daemon at 366 MiB. See BENCHMARKS.md.
+        // Replies and snapshots of many addresses are large, short-lived buffers: with glibc's
+        // default (a threshold that rises to 32 MiB) they stayed in the heap after use, and
+        // 1,000 Watch clients left the daemon (then on several loops) at 366 MiB. See
+        // BENCHMARKS.md.
         bw_malloc_set_mmap_threshold(Int32(Self.largeAllocationBytes))
         let passed = try SocketActivation.fromEnvironment(environment)
         if passed.varlinkListener == nil {
@@ -79,7 +82,7 @@ public enum BindwatchDaemon {
         logger.info(
             "Starting",
             metadata: [
-                "version": "\(VarlinkDispatcher.version)", "socket": "\(serverConfiguration.socketPath)",
+                "version": "\(version)", "socket": "\(serverConfiguration.socketPath)",
                 "passedSockets": "\(passed.summary)",
                 "eventLog": "\(settings.eventLog?.path ?? "off")",
             ])

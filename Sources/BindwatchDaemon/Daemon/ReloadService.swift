@@ -13,7 +13,7 @@ public final class ReloadService: Service {
     }
 
     public func run() async throws {
-        let signals = signal.signals()
+        let signals = try await signal.signals()
         await withGracefulShutdownHandler {
             for await _ in signals {
                 _ = try? await reloader.reload()

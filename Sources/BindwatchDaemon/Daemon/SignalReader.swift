@@ -38,37 +38,54 @@ public final class SignalReader: Sendable {
         state = NIOLockedValueBox(State(descriptor: descriptor))
     }
 
+    /// The signalfd could not be registered with the event loop.
+    public struct RegistrationError: Error, Sendable, CustomStringConvertible {
+        public let signalNumbers: [Int32]
+        public let underlying: any Error
+        public var description: String { "signalfd(\(signalNumbers)) on the event loop: \(underlying)" }
+    }
+
+    /// A reader of `descriptor`, already open: for tests of what happens when the loop
+    /// cannot watch it.
+    package init(signalNumbers: [Int32], descriptor: Int32) {
+        self.signalNumbers = signalNumbers
+        state = NIOLockedValueBox(State(descriptor: descriptor))
+    }
+
     /// The number of each signal received, until `stop()`. Call once: the loop takes the
-    /// descriptor over.
+    /// descriptor over. Throws when the loop cannot watch the descriptor: without it these
+    /// signals would stay blocked and unread, so the caller must not go on as if it had them.
     public func signals(
         on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
-    ) -> AsyncStream<Int32> {
+    ) async throws(RegistrationError) -> AsyncStream<Int32> {
         let (stream, continuation) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingNewest(1))
         guard let descriptor = state.withLockedValue({ $0.descriptor.take() }) else {
             continuation.finish()
             return stream
         }
         let wanted = signalNumbers
-        NIOPipeBootstrap(group: eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        SignalHandler(wanted: wanted, continuation: continuation))
-                }
-            }
-            .takingOwnershipOfDescriptor(input: descriptor)
-            .whenComplete { [state] result in
-                switch result {
-                case .success(let channel):
-                    let stopped = state.withLockedValue { state -> Bool in
-                        state.channel = channel
-                        return state.stopped
+        let channel: any Channel
+        do {
+            channel = try await NIOPipeBootstrap(group: eventLoop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            SignalHandler(wanted: wanted, continuation: continuation))
                     }
-                    if stopped { channel.close(promise: nil) }
-                case .failure:
-                    continuation.finish()
                 }
-            }
+                .takingOwnershipOfDescriptor(input: descriptor)
+                .get()
+        } catch {
+            // A bootstrap that failed leaves the descriptor with its caller.
+            try? FileDescriptor(rawValue: descriptor).close()
+            continuation.finish()
+            throw RegistrationError(signalNumbers: wanted, underlying: error)
+        }
+        let stopped = state.withLockedValue { state -> Bool in
+            state.channel = channel
+            return state.stopped
+        }
+        if stopped { channel.close(promise: nil) }
         return stream
     }
 

@@ -13,7 +13,7 @@ public final class TerminationService: Service {
     }
 
     public func run() async throws {
-        let signals = signal.signals()
+        let signals = try await signal.signals()
         await withGracefulShutdownHandler {
             for await number in signals {
                 logger.info("Received a signal to stop", metadata: ["signal": "\(number)"])

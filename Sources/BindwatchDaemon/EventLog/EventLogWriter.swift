@@ -102,7 +102,13 @@ final class EventLogWriter {
             let kept = pending[..<written].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
             if kept < written {
                 // A partial line reached the file: cut it, so that every line parses.
-                try? descriptor.resize(to: size + Int64(kept))
+                do {
+                    try descriptor.resize(to: size + Int64(kept))
+                } catch {
+                    logger.warning(
+                        "Could not cut a partial line from the event log",
+                        metadata: ["error": "\(error)", "bytes": "\(written - kept)"])
+                }
             }
             size += Int64(kept)
             let keptLines = pending[..<kept].count(where: { $0 == UInt8(ascii: "\n") })

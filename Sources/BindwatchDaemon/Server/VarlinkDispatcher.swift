@@ -14,7 +14,6 @@ protocol ReplySink: SubscriberWriter {
 
 /// Implements `org.varlink.service` and `io.bindwatch` on top of the address table.
 struct VarlinkDispatcher: Sendable {
-    static let version = "0.1.0"
     /// Addresses per reply when a snapshot or a `List` with `more` streams in parts.
     static let addressesPerPart = 1000
     /// The shortest an encoded Address can be (IPv4, short names, no flags): about 250 bytes.
@@ -112,7 +111,7 @@ struct VarlinkDispatcher: Sendable {
         VarlinkReply.message { json in
             json.field("vendor", "bindwatch")
             json.field("product", "bindwatchd")
-            json.field("version", Self.version)
+            json.field("version", BindwatchDaemon.version)
             json.field("url", "https://github.com/bindwatch/bindwatch")
             json.field("interfaces", ["org.varlink.service", "io.bindwatch"])
         }
@@ -226,7 +225,12 @@ struct VarlinkDispatcher: Sendable {
     private func wait(_ request: VarlinkRequest, _ sink: some ReplySink, peerGone: OneShotSignal) async throws {
         let parameters = try VarlinkParameters(
             request.parameters, allowed: ["family", "interface", "address", "timeout", "settled", "scope"])
-        let wait = try WaitParameters(parameters)
+        var wait = try WaitParameters(parameters)
+        if let zone = wait.zone, let ifindex = Int32(zone) {
+            try wait.applyZone(interfaceName: await table.interfaceName(ifindex: ifindex))
+        } else {
+            try wait.applyZone(interfaceName: nil)
+        }
         let answer: WaitAnswer?
         if wait.settled {
             answer = try await waitUntilSettled(wait, peerGone: peerGone)
@@ -347,7 +351,7 @@ struct VarlinkDispatcher: Sendable {
         let uptime = Double(MonotonicInstant.now().nanoseconds - startedAt.nanoseconds) / 1e9
         let connections = statistics.connections
         return VarlinkReply.message { json in
-            json.field("version", Self.version)
+            json.field("version", BindwatchDaemon.version)
             json.key("uptimeSeconds")
             json.double((uptime * 1000).rounded() / 1000)
             json.field("links", status.links)

@@ -32,7 +32,7 @@ struct SettingsFile {
     }
 
     private static let keys = Set(SettingKey.all.map(\.path))
-    /// Sections for bindwatchctl's long-running commands, which check them themselves.
+    /// Sections for bindwatch-dispatch and bindwatch-metrics, which check them themselves.
     private static let clientSections: Set<String> = ["dispatch", "metrics"]
     private static let sections = Set(keys.compactMap { $0.split(separator: ".").dropLast().joined(separator: ".") })
 

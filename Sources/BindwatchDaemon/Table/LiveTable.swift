@@ -103,7 +103,7 @@ public actor LiveTable {
         fanout.isLogging = true
         readiness.fire()
         logDaemonEvent(.started) { json in
-            json.field("version", VarlinkDispatcher.version)
+            json.field("version", BindwatchDaemon.version)
             json.field("pid", Int(getpid()))
         }
     }
@@ -282,6 +282,9 @@ public actor LiveTable {
         fanout.remove(subscription)
         subscription.finish()
     }
+
+    /// The current name of the link with this index, if there is one.
+    package func interfaceName(ifindex: Int32) -> String? { table.links[ifindex]?.link.name }
 
     /// Every copy of `target`, with the policy that gave them their reasons: `Explain`, in
     /// one call.

@@ -2,7 +2,7 @@ import BindwatchModel
 
 /// The varlink interface definitions served by GetInterfaceDescription.
 package enum InterfaceDescription {
-    /// Must equal Varlink/io.bindwatch.varlink byte for byte (a test checks).
+    /// Must equal Protocol/io.bindwatch.varlink byte for byte (a test checks).
     package static let bindwatch = #"""
         # The addresses of this host that a program can bind, with the kernel's flags and the
         # reasons behind each verdict. Served by bindwatchd; see bindwatch's README.
@@ -12,7 +12,8 @@ package enum InterfaceDescription {
         # id: stable for the address's life ("3/2001:db8::1", "2/192.0.2.1/24").
         # address: canonical text as inet_ntop and `ip` write it (RFC 5952; ::ffff:a.b.c.d and
         # ::a.b.c.d in mixed notation), the same in every method; no zone. family: inet or inet6.
-        # scope: global, site, link, host or nowhere. type: what kind of address (see Classify).
+        # scope: global, site, link, host or nowhere; another value as its number, as `ip` writes it.
+        # type: what kind of address (see Classify).
         # flags: iproute2's names; unknown bits as hex.
         # peer: the far end on a point-to-point link. label: IPv4 only.
         # preferredLifetime, validLifetime: seconds remaining at reply time; null is forever.
@@ -60,7 +61,8 @@ package enum InterfaceDescription {
           event: ?Event
         )
 
-        # Without settled: answers once a bindable address matches (at once if one does). Without
+        # Without settled: answers once a bindable address matches (at once if one does). A zone on
+        # address (fe80::1%eth0) names its interface by name or index, as interface does. Without
         # address, loopback and host-scope addresses do not match. scope (global, site or link): the
         # address must have at least this scope.
         # With settled: true, answers once the filtered set is settled: no address of it is pending

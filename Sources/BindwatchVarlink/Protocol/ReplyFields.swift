@@ -46,6 +46,23 @@ package struct ReplyFields {
         return value
     }
 
+    package func optionalBool(_ name: String) throws(WireError) -> Bool? {
+        switch parameters[name] {
+        case nil, .null?: return nil
+        case .bool(let value)?: return value
+        default: throw WireError(field: name, problem: "not a bool or null")
+        }
+    }
+
+    /// A nested object's fields, nil when absent or null.
+    package func optionalObject(_ name: String) throws(WireError) -> ReplyFields? {
+        switch parameters[name] {
+        case nil, .null?: return nil
+        case .object(let fields)?: return ReplyFields(fields)
+        default: throw WireError(field: name, problem: "not an object or null")
+        }
+    }
+
     package func optionalInteger<T: FixedWidthInteger>(_ name: String) throws(WireError) -> T? {
         switch parameters[name] {
         case nil, .null?: return nil

@@ -1,11 +1,16 @@
 import BindwatchModel
 
+import struct AddressClassification.ZonedIPAddress
+
 /// The parameters of a `Wait` call, checked: the server's side of the call, here beside
 /// `VarlinkParameters` so that the varlink fuzzer runs the same checks without the daemon.
 package struct WaitParameters: Sendable {
-    /// `family` and `interface`; a zone on `address` (fe80::1%eth0) sets `interface`.
+    /// `family` and `interface`; a zone on `address` (fe80::1%eth0) sets `interface` once
+    /// `applyZone` has run.
     package var filter: AddressFilter
     package var address: IPAddress?
+    /// The zone of `address` as given: an interface's name or index, as `Explain` reads it.
+    package private(set) var zone: String?
     /// Seconds; nil waits for ever.
     package var timeout: Double?
     package var settled: Bool
@@ -14,21 +19,15 @@ package struct WaitParameters: Sendable {
     package init(_ parameters: VarlinkParameters) throws(VarlinkError) {
         filter = try parameters.filter()
         if let text = try parameters.string("address") {
-            let parts = text.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)
+            let zoned: ZonedIPAddress
             do {
-                // The same parser, and so the same reasons, as Classify's.
-                address = try IPAddress(String(parts[0]))
+                // Classify's and Explain's parser, zone included, and so the same reasons.
+                zoned = try ZonedIPAddress(text)
             } catch {
                 throw VarlinkError.invalidAddress(error.reason)
             }
-            if parts.count == 2 {
-                // A zone names the interface the address must be on.
-                let zone = String(parts[1])
-                guard !zone.isEmpty, filter.interface == nil || filter.interface == zone else {
-                    throw VarlinkError.invalidParameter("address")
-                }
-                filter.interface = zone
-            }
+            address = zoned.address
+            zone = zoned.zone
         }
         timeout = try parameters.number("timeout")
         if let timeout, !(timeout >= 0 && timeout <= 1e9) { throw VarlinkError.invalidParameter("timeout") }
@@ -41,6 +40,18 @@ package struct WaitParameters: Sendable {
             default: throw VarlinkError.invalidParameter("scope")
             }
         }
+    }
+
+    /// The zone names the interface the address must be on, as `interface` does.
+    /// `interfaceName`: the name of the link whose index the zone is, when one is; a zone
+    /// that is no link's index is a name.
+    package mutating func applyZone(interfaceName: String?) throws(VarlinkError) {
+        guard let zone else { return }
+        let name = interfaceName ?? zone
+        guard filter.interface == nil || filter.interface == name else {
+            throw VarlinkError.invalidParameter("address")
+        }
+        filter.interface = name
     }
 
     package var settledRequest: SettledWaitRequest {

@@ -39,6 +39,9 @@ typedef struct bw_file_status {
 // stat(2), following symlinks. Returns 0 or a negative errno.
 int bw_stat(const char *path, bw_file_status *status_out);
 
+// rename(2). Returns 0 or a negative errno.
+int bw_rename(const char *from, const char *to);
+
 // The names in a directory but "." and "..", each followed by a NUL, in `buffer`. Returns 0
 // with their total length, -ERANGE with the length needed when `capacity` is too small, or
 // another negative errno.
