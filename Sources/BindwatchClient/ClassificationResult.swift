@@ -1,5 +1,8 @@
 /// What `Classify` says an address is (and `Explain` says of the address it explains): the
-/// interface's `Classification` type, read field by field.
+/// interface's `Classification` type, read field by field. Not the classifier's own
+/// `Classification`: that one can only be computed from an address, by this build's
+/// registries and rules; this is the daemon's answer as sent, which a client built from
+/// another version must read as it is.
 public struct ClassificationResult: Sendable, Equatable {
     /// An IANA special-purpose registry row the address falls in.
     public struct SpecialPurpose: Sendable, Equatable {

@@ -188,7 +188,7 @@ enum FuzzVarlink {
                 checkAddressParsers(String(parts[0]))
             }
             var wait = try WaitParameters(parameters)
-            try wait.applyZone(interfaceName: nil)
+            if let zone = wait.zone { try wait.applyZone(naming: zone) }
         case "io.bindwatch.Classify", "io.bindwatch.Explain":
             let parameters = try VarlinkParameters(request.parameters, allowed: ["address"])
             guard let text = try parameters.string("address") else { throw .invalidParameter("address") }

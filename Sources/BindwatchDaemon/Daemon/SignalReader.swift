@@ -28,14 +28,13 @@ public final class SignalReader: Sendable {
     }
 
     /// Must run before any other thread starts: every thread must keep these signals blocked.
-    public init(_ signalNumbers: [Int32]) throws(OpenError) {
+    public convenience init(_ signalNumbers: [Int32]) throws(OpenError) {
         var descriptor: Int32 = -1
         let opened = signalNumbers.withUnsafeBufferPointer { numbers in
             bw_signal_open(numbers.baseAddress, Int32(numbers.count), &descriptor)
         }
         guard opened == 0 else { throw OpenError(signalNumbers: signalNumbers, errno: Errno(rawValue: -opened)) }
-        self.signalNumbers = signalNumbers
-        state = NIOLockedValueBox(State(descriptor: descriptor))
+        self.init(signalNumbers: signalNumbers, descriptor: descriptor)
     }
 
     /// The signalfd could not be registered with the event loop.
@@ -45,8 +44,8 @@ public final class SignalReader: Sendable {
         public var description: String { "signalfd(\(signalNumbers)) on the event loop: \(underlying)" }
     }
 
-    /// A reader of `descriptor`, already open: for tests of what happens when the loop
-    /// cannot watch it.
+    /// A reader of `descriptor`, a signalfd for `signalNumbers` (tests pass other descriptors,
+    /// to see what happens when the loop cannot watch one).
     package init(signalNumbers: [Int32], descriptor: Int32) {
         self.signalNumbers = signalNumbers
         state = NIOLockedValueBox(State(descriptor: descriptor))

@@ -100,17 +100,19 @@ final class EventLogWriter {
             recovered()
         } catch {
             let kept = pending[..<written].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+            var inFile = kept
             if kept < written {
                 // A partial line reached the file: cut it, so that every line parses.
                 do {
                     try descriptor.resize(to: size + Int64(kept))
                 } catch {
+                    inFile = written
                     logger.warning(
                         "Could not cut a partial line from the event log",
                         metadata: ["error": "\(error)", "bytes": "\(written - kept)"])
                 }
             }
-            size += Int64(kept)
+            size += Int64(inFile)
             let keptLines = pending[..<kept].count(where: { $0 == UInt8(ascii: "\n") })
             drop(pendingLines - keptLines, because: error)
         }

@@ -226,11 +226,7 @@ struct VarlinkDispatcher: Sendable {
         let parameters = try VarlinkParameters(
             request.parameters, allowed: ["family", "interface", "address", "timeout", "settled", "scope"])
         var wait = try WaitParameters(parameters)
-        if let zone = wait.zone, let ifindex = Int32(zone) {
-            try wait.applyZone(interfaceName: await table.interfaceName(ifindex: ifindex))
-        } else {
-            try wait.applyZone(interfaceName: nil)
-        }
+        if let zone = wait.zone { try wait.applyZone(naming: await table.interfaceName(zone: zone)) }
         let answer: WaitAnswer?
         if wait.settled {
             answer = try await waitUntilSettled(wait, peerGone: peerGone)

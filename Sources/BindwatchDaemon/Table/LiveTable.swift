@@ -283,8 +283,9 @@ public actor LiveTable {
         subscription.finish()
     }
 
-    /// The current name of the link with this index, if there is one.
-    package func interfaceName(ifindex: Int32) -> String? { table.links[ifindex]?.link.name }
+    /// The name of the link `zone` names (`AddressTable.link(zone:)`); the zone itself when
+    /// no link does yet, for a link of that name may appear while a `Wait` waits.
+    package func interfaceName(zone: String) -> String { table.link(zone: zone)?.name ?? zone }
 
     /// Every copy of `target`, with the policy that gave them their reasons: `Explain`, in
     /// one call.

@@ -15,13 +15,29 @@ extension AddressTable {
         return result
     }
 
-    /// Every copy of `target`, one per link it is on (`zone` names the link by name or
-    /// index), best first: what `Explain` explains, without listing the table.
+    /// The link a zone (`fe80::1%eth0`, `fe80::1%2`) names, read as getaddrinfo reads a
+    /// scope: the link of that name, else the link whose index the zone is. `Explain` and
+    /// `Wait` both read zones through it.
+    public func link(zone: String) -> Link? {
+        if let named = links.values.first(where: { $0.link.name == zone }) { return named.link }
+        if let ifindex = Int32(zone), let indexed = links[ifindex] { return indexed.link }
+        return nil
+    }
+
+    /// Every copy of `target`, one per link it is on (on the link `zone` names, if given),
+    /// best first: what `Explain` explains, without listing the table.
     public func copies(of target: IPAddress, zone: String?) -> [Address] {
         let now = MonotonicInstant.now()
+        let zoneLink: Int32?
+        if let zone {
+            guard let link = link(zone: zone) else { return [] }
+            zoneLink = link.index
+        } else {
+            zoneLink = nil
+        }
         var found: [Address] = []
         for entry in links.values {
-            if let zone, zone != entry.link.name && zone != String(entry.link.index) { continue }
+            if let zoneLink, entry.link.index != zoneLink { continue }
             for (key, record) in entry.addresses where key.local == target {
                 found.append(entry.published(key, record, now: now))
             }

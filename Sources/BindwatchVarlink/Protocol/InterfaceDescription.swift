@@ -62,7 +62,7 @@ package enum InterfaceDescription {
         )
 
         # Without settled: answers once a bindable address matches (at once if one does). A zone on
-        # address (fe80::1%eth0) names its interface by name or index, as interface does. Without
+        # address (fe80::1%eth0) names its interface by name, else by index, as interface does. Without
         # address, loopback and host-scope addresses do not match. scope (global, site or link): the
         # address must have at least this scope.
         # With settled: true, answers once the filtered set is settled: no address of it is pending

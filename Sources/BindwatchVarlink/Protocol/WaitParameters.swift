@@ -5,8 +5,8 @@ import struct AddressClassification.ZonedIPAddress
 /// The parameters of a `Wait` call, checked: the server's side of the call, here beside
 /// `VarlinkParameters` so that the varlink fuzzer runs the same checks without the daemon.
 package struct WaitParameters: Sendable {
-    /// `family` and `interface`; a zone on `address` (fe80::1%eth0) sets `interface` once
-    /// `applyZone` has run.
+    /// `family` and `interface`; a zone on `address` (fe80::1%eth0) sets `interface` through
+    /// `applyZone`.
     package var filter: AddressFilter
     package var address: IPAddress?
     /// The zone of `address` as given: an interface's name or index, as `Explain` reads it.
@@ -42,12 +42,9 @@ package struct WaitParameters: Sendable {
         }
     }
 
-    /// The zone names the interface the address must be on, as `interface` does.
-    /// `interfaceName`: the name of the link whose index the zone is, when one is; a zone
-    /// that is no link's index is a name.
-    package mutating func applyZone(interfaceName: String?) throws(VarlinkError) {
-        guard let zone else { return }
-        let name = interfaceName ?? zone
+    /// The zone names the interface the address must be on, as `interface` does: `name` is
+    /// that interface's name (the daemon's table reads an index zone).
+    package mutating func applyZone(naming name: String) throws(VarlinkError) {
         guard filter.interface == nil || filter.interface == name else {
             throw VarlinkError.invalidParameter("address")
         }
